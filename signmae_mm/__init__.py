@@ -1,0 +1,15 @@
+"""SignMAE for mmaction2.
+
+Importing this package (directly, or through a config's
+``custom_imports = dict(imports=['signmae_mm'])``) first works around known defects of the
+published OpenMMLab packages (:mod:`signmae_mm.compat`), then registers every module of ours into
+mmaction2's registries (``mmaction.registry``), so configs use them with ``default_scope='mmaction'``.
+"""
+from .compat import apply_compat_fixes
+
+apply_compat_fixes()
+
+from . import datasets, models  # noqa: E402,F401  (registers our modules)
+from .version import __version__  # noqa: E402
+
+__all__ = ['__version__', 'apply_compat_fixes', 'datasets', 'models']

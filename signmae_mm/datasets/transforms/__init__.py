@@ -1,0 +1,3 @@
+"""Data transforms of SignMAE (registered in ``mmaction.registry.TRANSFORMS``)."""
+
+__all__ = []

@@ -1,0 +1,50 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+from signmae_mm.compat.multimodal import disable_broken_multimodal
+
+
+def _fake_transformers(root, version: str, with_chunking: bool) -> None:
+    """An installed-looking ``transformers`` distribution of the given version (no code)."""
+    pkg = root / 'transformers'
+    pkg.mkdir(parents=True)
+    (pkg / '__init__.py').write_text(f'__version__ = {version!r}\n')
+    (pkg / 'modeling_utils.py').write_text(
+        'def apply_chunking_to_forward(*args):\n    pass\n' if with_chunking else '')
+    dist = root / f'transformers-{version}.dist-info'
+    dist.mkdir()
+    (dist / 'METADATA').write_text(
+        f'Metadata-Version: 2.1\nName: transformers\nVersion: {version}\n')
+
+
+def _import_models(pythonpath) -> subprocess.CompletedProcess:
+    code = textwrap.dedent('''
+        import signmae_mm
+        import mmaction.models
+        from mmaction.utils import dependency
+        from mmaction.registry import MODELS
+        print('WITH_MULTIMODAL', dependency.WITH_MULTIMODAL)
+        try:
+            MODELS.build(dict(type='VindLUVQA'))
+        except ImportError as e:
+            print('placeholder:', e)
+        ''')
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    return subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_transformers_5_without_chunking_turns_multimodal_off(tmp_path):
+    _fake_transformers(tmp_path, '5.2.0', with_chunking=False)
+    proc = _import_models(tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'WITH_MULTIMODAL False' in proc.stdout
+    assert 'placeholder:' in proc.stdout and 'multi-modal' in proc.stdout
+
+
+def test_noop_once_mmaction_models_is_imported():
+    import mmaction.models  # noqa: F401
+
+    assert disable_broken_multimodal() is False
