@@ -27,6 +27,11 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip --disable-pip-version-check)
+# pip warns once per package about extra index folders that lack it; keep the log readable.
+pip_() {
+    "${PIP[@]}" "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+    return "${PIPESTATUS[0]}"
+}
 
 # The stamp covers every file that decides what gets installed.
 stamp_of() {
@@ -41,7 +46,7 @@ if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$STAMP" ] \
 fi
 
 log "build tools and torch"
-"${PIP[@]}" install -q setuptools wheel numpy torch torchvision
+pip_ install -q setuptools wheel numpy torch torchvision
 
 if "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" >/dev/null 2>&1; then
     log "mmcv $MMCV_VERSION with ops already installed"
@@ -51,7 +56,7 @@ else
     if [ -z "$wheel" ]; then
         log "building mmcv $MMCV_VERSION with its ops from the sdist (about 11 minutes on 2 cores, once)"
         build="$(mktemp -d)"
-        "${PIP[@]}" download -q --no-deps --no-binary :all: --no-build-isolation \
+        pip_ download -q --no-deps --no-binary :all: --no-build-isolation \
             -d "$build" "mmcv==$MMCV_VERSION"
         tar -xzf "$build"/mmcv-"$MMCV_VERSION".tar.gz -C "$build"
         # torch >= 2.10 headers require C++20; mmcv's setup.py hard-codes older standards.
@@ -66,20 +71,20 @@ else
         wheel="$(ls "$WHEEL_CACHE"/mmcv-"$MMCV_VERSION"-*.whl | head -n1)"
     fi
     log "installing $wheel"
-    "${PIP[@]}" install -q --no-deps "$wheel"
+    pip_ install -q --no-deps "$wheel"
 fi
 
 # chumpy (an mmpose dependency) imports pip in its setup.py, so it cannot build in isolation.
 if ! "$PY" -c "import chumpy" >/dev/null 2>&1; then
     log "chumpy"
-    "${PIP[@]}" install -q --no-build-isolation chumpy
+    pip_ install -q --no-build-isolation chumpy
 fi
 
 log "OpenMMLab stack, test tools and the plugin (editable)"
 extras=""
 if [ "${1:-}" = "--extras" ] && [ -n "${2:-}" ]; then extras="[$2]"; fi
-"${PIP[@]}" install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
-"${PIP[@]}" install -q --no-build-isolation -e "$ROOT$extras"
+pip_ install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+pip_ install -q --no-build-isolation -e "$ROOT$extras"
 
 "$PY" -c "import mmcv.ops, mmaction, mmdet, mmpose, signmae_mm; print('[install] ok:', \
 'mmcv', mmcv.__version__, 'mmaction', mmaction.__version__, 'signmae_mm', signmae_mm.__version__)"

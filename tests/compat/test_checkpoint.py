@@ -120,3 +120,18 @@ def test_missing_checkpoint_names_file(tmp_path):
 def test_fix_is_idempotent():
     assert ckpt_compat.fix_history_buffer_pickling() is False
     assert ckpt_compat.install_safe_checkpoint_loading() is False
+
+
+def test_noop_when_mmengine_is_sound(monkeypatch):
+    def sound_getstate(self):
+        return dict(self.__dict__)
+
+    monkeypatch.setattr(HistoryBuffer, '__getstate__', sound_getstate)
+    assert ckpt_compat.fix_history_buffer_pickling() is False
+    assert HistoryBuffer.__getstate__ is sound_getstate
+
+    def sound_loader(filename, map_location=None):
+        return torch.load(filename, map_location=map_location, weights_only=True)
+
+    monkeypatch.setitem(CheckpointLoader._schemes, '', sound_loader)
+    assert ckpt_compat._mmengine_loader_has_defect() is False

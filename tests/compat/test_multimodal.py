@@ -48,3 +48,24 @@ def test_noop_once_mmaction_models_is_imported():
     import mmaction.models  # noqa: F401
 
     assert disable_broken_multimodal() is False
+
+
+def test_noop_with_transformers_4(tmp_path):
+    _fake_transformers(tmp_path, '4.57.0', with_chunking=True)
+    # Load the module alone: importing signmae_mm would import mmaction's VindLU, which needs
+    # the real transformers 4.
+    from signmae_mm.compat import multimodal
+    code = textwrap.dedent(f'''
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('mm', {multimodal.__file__!r})
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        import transformers
+        assert transformers.__version__ == '4.57.0'
+        print(mod._transformers_lacks_chunking())
+        ''')
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    proc = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == 'False'
