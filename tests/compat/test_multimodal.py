@@ -1,15 +1,23 @@
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 
-from signmae_mm.compat.multimodal import disable_broken_multimodal
+import pytest
+
+from signmae_mm.compat.multimodal import VINDLU_REQUIREMENTS, disable_broken_multimodal
 
 
 def _fake_transformers(root, version: str, with_chunking: bool) -> None:
     """An installed-looking ``transformers`` distribution of the given version (no code)."""
     pkg = root / 'transformers'
     pkg.mkdir(parents=True)
+    for name in VINDLU_REQUIREMENTS:  # present, so only transformers decides
+        if importlib.util.find_spec(name) is None:
+            (root / name).mkdir()
+            (root / name / '__init__.py').write_text('')
     (pkg / '__init__.py').write_text(f'__version__ = {version!r}\n')
     (pkg / 'modeling_utils.py').write_text(
         'def apply_chunking_to_forward(*args):\n    pass\n' if with_chunking else '')
@@ -62,10 +70,22 @@ def test_noop_with_transformers_4(tmp_path):
         spec.loader.exec_module(mod)
         import transformers
         assert transformers.__version__ == '4.57.0'
-        print(mod._transformers_lacks_chunking())
+        print(repr(mod.multimodal_import_problem()))
         ''')
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     proc = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip().splitlines()[-1] == 'False'
+    assert proc.stdout.strip().splitlines()[-1] == "''"
+
+
+def test_transformers_4_without_timm_turns_multimodal_off(tmp_path):
+    # transformers 4 has everything VindLU takes from it, but VindLU also imports timm.
+    _fake_transformers(tmp_path, '4.57.0', with_chunking=True)
+    if importlib.util.find_spec('timm') is None:
+        shutil.rmtree(tmp_path / 'timm')
+    else:
+        pytest.skip('timm is installed here')
+    proc = _import_models(tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'WITH_MULTIMODAL False' in proc.stdout
