@@ -75,7 +75,7 @@ else
 fi
 
 # chumpy (an mmpose dependency) imports pip in its setup.py, so it cannot build in isolation.
-if ! "$PY" -c "import chumpy" >/dev/null 2>&1; then
+if ! "${PIP[@]}" show -q chumpy >/dev/null 2>&1; then
     log "chumpy"
     pip_ install -q --no-build-isolation chumpy
 fi

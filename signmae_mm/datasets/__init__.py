@@ -1,4 +1,21 @@
 """Datasets and data transforms of SignMAE."""
-from . import transforms  # noqa: F401
+from . import transforms
+from .sign_annotation import (FORMAT_VERSION, HAND_KEYPOINTS, KEYPOINT_LAYOUT, KEYPOINT_RANGES,
+                              NUM_KEYPOINTS, PART_GROUP_SAPIENS_CLASSES, PART_GROUPS,
+                              PART_MAP_SCALE, SAPIENS_CLASSES, SignAnnotationError,
+                              dump_annotation_list, load_annotation_list, load_sign_annotation,
+                              part_group_indices, part_maps_from_label_map, save_sign_annotation,
+                              validate_sign_annotation)
+from .sign_video_dataset import SignVideoDataset
+from .transforms import (HAND_MOTION_META_KEYS, MASK_META_KEYS, HandMovementCheck,
+                         LoadSignAnnotation, RandomMask, SegmentGuidedHandMask, TubeMask)
 
-__all__ = ['transforms']
+__all__ = [
+    'transforms', 'SignVideoDataset', 'FORMAT_VERSION', 'HAND_KEYPOINTS', 'KEYPOINT_LAYOUT',
+    'KEYPOINT_RANGES', 'NUM_KEYPOINTS', 'PART_GROUP_SAPIENS_CLASSES', 'PART_GROUPS',
+    'PART_MAP_SCALE', 'SAPIENS_CLASSES', 'SignAnnotationError', 'dump_annotation_list',
+    'load_annotation_list', 'load_sign_annotation', 'part_group_indices',
+    'part_maps_from_label_map', 'save_sign_annotation', 'validate_sign_annotation',
+    'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
+    'MASK_META_KEYS', 'HAND_MOTION_META_KEYS'
+]

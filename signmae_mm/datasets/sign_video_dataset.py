@@ -1,0 +1,149 @@
+"""``SignVideoDataset``: mmaction2's ``VideoDataset`` over a SignMAE annotation list."""
+import os.path as osp
+from typing import Any, Callable, Dict, List, Union
+
+from mmaction.datasets import VideoDataset
+from mmaction.registry import DATASETS
+from mmengine.utils import track_iter_progress
+
+from .sign_annotation import SignAnnotationError, load_annotation_list, load_sign_annotation
+
+__all__ = ['SignVideoDataset']
+
+
+@DATASETS.register_module()
+class SignVideoDataset(VideoDataset):
+    """Sign videos with per-video sign annotations (keypoints, person boxes, part maps).
+
+    The annotation list is a JSON file in mmengine's standard layout (see
+    ``docs/annotation_format.md``)::
+
+        {"metainfo": {"part_groups": [...], "keypoint_layout": "coco_wholebody_133"},
+         "data_list": [{"filename": "train/0001.mp4", "label": 3, "sign_ann": "train/0001.npz",
+                        "total_frames": 72, "img_shape": [256, 320]}, ...]}
+
+    ``filename`` is joined with ``data_prefix['video']`` and ``sign_ann`` with
+    ``data_prefix['sign_ann']``. The per-video ``.npz`` is read lazily, per sample, by the
+    ``LoadSignAnnotation`` transform, which checks it against the decoded video (frame count
+    reported by the decoder, frame size) and fails naming the video and the mismatch. With
+    ``check_videos=True`` the same check runs for every video when the dataset is built (it opens
+    every video, a local file, and every annotation once: slow on a large set, meant for a
+    one-off verification).
+
+    Each sample's info holds ``filename``, ``label``, ``sign_ann``, ``ann_total_frames`` and
+    ``ann_img_shape`` (the list's ``total_frames`` / ``img_shape``, renamed so that mmaction's
+    decoders, which set ``total_frames`` / ``img_shape`` from the video, do not overwrite them),
+    any extra keys of the entry, and ``test_mode`` (which ``HandMovementCheck`` reads so that it
+    never drops a sample in testing).
+
+    Args:
+        ann_file (str): The annotation list (JSON).
+        pipeline (list[dict | Callable]): Data transforms.
+        data_prefix (dict): ``video`` and ``sign_ann`` folders.
+            Defaults to ``dict(video='', sign_ann='')``.
+        check_videos (bool): Open every video and annotation at build time and check them
+            against each other. Defaults to False.
+        **kwargs: Other arguments of :class:`mmaction.datasets.VideoDataset` (``test_mode``,
+            ``num_classes``, ``multi_class``, ``start_index``, ...).
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 pipeline: List[Union[dict, Callable]],
+                 data_prefix: Dict[str, str] = dict(video='', sign_ann=''),
+                 check_videos: bool = False,
+                 **kwargs) -> None:
+        data_prefix = dict(data_prefix)
+        data_prefix.setdefault('video', '')
+        data_prefix.setdefault('sign_ann', '')
+        self.check_videos = check_videos
+        super().__init__(ann_file, pipeline=pipeline, data_prefix=data_prefix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """Read the JSON annotation list and check every entry."""
+        metainfo, raw_list = load_annotation_list(self.ann_file)
+        for k, v in metainfo.items():
+            self._metainfo.setdefault(k, v)
+        data_list = [self.parse_data_info(raw, i) for i, raw in enumerate(raw_list)]
+        if self.check_videos:
+            for info in track_iter_progress(data_list):
+                self._check_video(info)
+        return data_list
+
+    def parse_data_info(self, raw_data_info: Dict[str, Any], index: int = -1) -> dict:
+        """Check one list entry and join its paths with ``data_prefix``.
+
+        Args:
+            raw_data_info (dict): One entry of ``data_list``.
+            index (int): Its position, for error messages.
+
+        Returns:
+            dict: The sample's info.
+        """
+        where = f'{self.ann_file}, entry {index}'
+        if not isinstance(raw_data_info, dict):
+            raise SignAnnotationError(f'{where}: an entry must be an object, got '
+                                      f'{type(raw_data_info).__name__}')
+        info = dict(raw_data_info)
+        name = info.get('filename')
+        if not isinstance(name, str) or not name:
+            raise SignAnnotationError(f'{where}: "filename" (the video) is missing')
+        where = f'{self.ann_file}, entry {index} ({name})'
+        if not isinstance(info.get('sign_ann'), str) or not info['sign_ann']:
+            raise SignAnnotationError(f'{where}: "sign_ann" (the .npz with keypoints and part '
+                                      'maps) is missing')
+        label = info.get('label', -1)
+        if self.multi_class:
+            if not isinstance(label, list) or not all(isinstance(v, int) for v in label):
+                raise SignAnnotationError(f'{where}: "label" must be a list of ints')
+        elif not isinstance(label, int) or isinstance(label, bool):
+            raise SignAnnotationError(f'{where}: "label" must be an int, got {label!r}')
+        elif self.num_classes is not None and not -1 <= label < self.num_classes:
+            raise SignAnnotationError(f'{where}: label {label} outside [0, {self.num_classes})')
+        info['label'] = label
+        if 'total_frames' in info:
+            frames = info.pop('total_frames')
+            if not isinstance(frames, int) or frames <= 0:
+                raise SignAnnotationError(f'{where}: "total_frames" must be a positive int, '
+                                          f'got {frames!r}')
+            info['ann_total_frames'] = frames
+        if 'img_shape' in info:
+            shape = info.pop('img_shape')
+            if (not isinstance(shape, (list, tuple)) or len(shape) != 2
+                    or not all(isinstance(v, int) and v > 0 for v in shape)):
+                raise SignAnnotationError(f'{where}: "img_shape" must be [height, width], '
+                                          f'got {shape!r}')
+            info['ann_img_shape'] = tuple(shape)
+        info['filename'] = osp.join(self.data_prefix['video'], name)
+        info['sign_ann'] = osp.join(self.data_prefix['sign_ann'], info['sign_ann'])
+        return info
+
+    def get_data_info(self, idx: int) -> dict:
+        """Sample info plus ``test_mode``."""
+        info = super().get_data_info(idx)
+        info['test_mode'] = self.test_mode
+        return info
+
+    @staticmethod
+    def _check_video(info: dict) -> None:
+        """Check a video against its list entry and its ``.npz`` (frame count, frame size)."""
+        import decord
+        video = info['filename']
+        try:
+            reader = decord.VideoReader(video, num_threads=1)
+        except Exception as e:  # decord raises its own error types
+            raise SignAnnotationError(f'{video}: cannot open the video: {e}') from e
+        total = len(reader)
+        shape = tuple(reader[0].shape[:2])
+        del reader
+        if info.get('ann_total_frames', total) != total:
+            raise SignAnnotationError(
+                f'{video}: frame count mismatch: the annotation list says '
+                f'{info["ann_total_frames"]} frames, the video has {total}')
+        if tuple(info.get('ann_img_shape', shape)) != shape:
+            raise SignAnnotationError(
+                f'{video}: image size mismatch: the annotation list says '
+                f'{tuple(info["ann_img_shape"])} (h, w), the video has {shape}')
+        load_sign_annotation(
+            info['sign_ann'], source=f'{video} ({info["sign_ann"]})', total_frames=total,
+            img_shape=shape)
