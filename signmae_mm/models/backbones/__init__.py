@@ -1,1 +1,3 @@
-__all__ = []
+from .masked_vit import MaskedVisionTransformer
+
+__all__ = ['MaskedVisionTransformer']

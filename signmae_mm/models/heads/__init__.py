@@ -1,1 +1,3 @@
-__all__ = []
+from .pixel_reconstruction_head import PixelReconstructionHead
+
+__all__ = ['PixelReconstructionHead']

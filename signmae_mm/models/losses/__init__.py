@@ -1,1 +1,3 @@
-__all__ = []
+from .masked_mse_loss import MaskedMSELoss
+
+__all__ = ['MaskedMSELoss']

@@ -1,1 +1,3 @@
-__all__ = []
+from .videomae_decoder import VideoMAEDecoder
+
+__all__ = ['VideoMAEDecoder']

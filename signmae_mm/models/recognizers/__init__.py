@@ -1,1 +1,3 @@
-__all__ = []
+from .video_mae_pretrainer import VideoMAEPretrainer
+
+__all__ = ['VideoMAEPretrainer']

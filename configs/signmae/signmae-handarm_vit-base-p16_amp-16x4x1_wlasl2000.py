@@ -1,0 +1,11 @@
+# GPU variant of SignMAE's ViT-B hand-arm pretraining: mixed precision through mmengine's
+# AmpOptimWrapper (fp16 autocast with a dynamic loss scale, as VideoMAE); attention already runs
+# through scaled_dot_product_attention (flash / memory-efficient kernels on the GPU).
+_base_ = ['./signmae-handarm_vit-base-p16_16x4x1_wlasl2000.py']
+
+custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
+default_scope = 'mmaction'
+
+optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
+train_dataloader = dict(batch_size=32)
+env_cfg = dict(cudnn_benchmark=True)

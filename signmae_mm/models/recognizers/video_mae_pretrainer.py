@@ -1,0 +1,236 @@
+"""The SignMAE / VideoMAE pretraining model: masked encoder, decoder and pixel loss."""
+from typing import Dict, Optional, Union
+
+import numpy as np
+import torch
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmaction.utils import ConfigType, OptConfigType, SampleList
+from mmengine.model import BaseModel
+from torch import Tensor
+
+from ..utils.tokens import check_token_mask, running_cell_patterns, token_grid
+
+__all__ = ['VideoMAEPretrainer']
+
+_MISSING_MASK = (
+    'VideoMAEPretrainer needs a token mask per clip in "loss" mode: a (B, N) bool tensor passed '
+    'as `masks`, as the SignMAE data preprocessor returns it, or a `mask` field on every data '
+    'sample. Put a mask transform (SegmentGuidedHandMask, TubeMask or RandomMask) in the '
+    "pipeline before PackActionInputs(algorithm_keys=('mask',)).")
+
+
+@MODELS.register_module()
+class VideoMAEPretrainer(BaseModel):
+    """Masked-autoencoder pretraining of a video ViT (VideoMAE, and SignMAE's masks).
+
+    Composed of registered, swappable parts: ``backbone`` (encoder on the visible tokens, e.g.
+    :class:`MaskedVisionTransformer`), ``neck`` (decoder, e.g. :class:`VideoMAEDecoder`) and
+    ``head`` (target and loss, e.g. :class:`PixelReconstructionHead`). It follows mmaction2's
+    recognizer contract: the ``data_preprocessor`` stacks and normalises the clips to
+    ``(B, num_clips, C, T, H, W)``; ``forward(inputs, data_samples, mode, masks)``. The
+    reconstruction target undoes the preprocessor's normalisation (its ``mean``/``std``).
+
+    The checkpoint's ``backbone.*`` keys load into mmaction2's stock ``VisionTransformer`` for
+    finetuning (see :class:`MaskedVisionTransformer` for the ``norm``/``fc_norm`` exception).
+
+    Args:
+        backbone (dict): Encoder config; called as ``backbone(video, mask)``.
+        neck (dict): Decoder config; called as ``neck(tokens, mask, target_mask, num_targets)``.
+            ``img_size``, ``patch_size``, ``num_frames``, ``tubelet_size`` and
+            ``encoder_embed_dims`` default to the backbone's.
+        head (dict): Loss head config; ``head.loss(pred, pixels, mask, target_mask)``.
+            ``patch_size`` and ``tubelet_size`` default to the backbone's.
+        decoder_keep_ratio (float, optional): Dual masking (VideoMAE V2): during training the
+            decoder reconstructs only a running-cell pattern keeping this fraction of the
+            tokens (0.25, 0.5 or 0.75), and the loss counts the tokens both masked by the
+            encoder and kept by the decoder. None (default) reconstructs every masked token.
+        data_preprocessor (dict, optional): Defaults to mmaction2's ``ActionDataPreprocessor``
+            (NCTHW, no normalisation). SignMAE's preprocessor also returns ``masks``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 neck: ConfigType,
+                 head: ConfigType,
+                 decoder_keep_ratio: Optional[float] = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptConfigType = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='ActionDataPreprocessor', format_shape='NCTHW')
+        if isinstance(data_preprocessor, dict):
+            # Build from mmaction's registry: works with or without a default scope.
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        # Clip geometry is set once, on the backbone; the decoder and the head get it from
+        # there unless their configs set it (so one --cfg-options override resizes all).
+        geometry = self._backbone_geometry()
+        neck, head = dict(neck), dict(head)
+        for key in ('img_size', 'patch_size', 'num_frames', 'tubelet_size', 'encoder_embed_dims'):
+            if key in geometry:
+                neck.setdefault(key, geometry[key])
+        for key in ('patch_size', 'tubelet_size'):
+            if key in geometry:
+                head.setdefault(key, geometry[key])
+        self.neck = MODELS.build(neck)
+        self.head = MODELS.build(head)
+        if decoder_keep_ratio is not None:
+            running_cell_patterns((1, 2, 2), decoder_keep_ratio)  # validates the ratio
+        self.decoder_keep_ratio = decoder_keep_ratio
+        self._cell_cache: Dict[tuple, Tensor] = {}
+
+    def _backbone_geometry(self) -> dict:
+        backbone = self.backbone
+        geometry = dict(
+            patch_size=getattr(backbone, 'patch_size', None),
+            tubelet_size=getattr(backbone, 'tubelet_size', None),
+            num_frames=getattr(backbone, 'num_frames', None),
+            encoder_embed_dims=getattr(backbone, 'embed_dims', None))
+        if hasattr(backbone, 'grid_size') and geometry['patch_size']:
+            geometry['img_size'] = backbone.grid_size[0] * geometry['patch_size']
+        return {k: v for k, v in geometry.items() if v is not None}
+
+    # ------------------------------------------------------------------ inputs
+    @staticmethod
+    def _flatten_clips(inputs: Tensor) -> Tensor:
+        """``(B, num_clips, C, T, H, W)`` or ``(B, C, T, H, W)`` -> ``(B', C, T, H, W)``."""
+        if inputs.ndim == 6:
+            return inputs.flatten(0, 1)
+        if inputs.ndim != 5:
+            raise ValueError(f'inputs must be (B, num_clips, C, T, H, W) or (B, C, T, H, W), got '
+                             f'{tuple(inputs.shape)}')
+        return inputs
+
+    def _grid(self, video: Tensor) -> tuple:
+        return token_grid(video.shape[2:], self.backbone.tubelet_size, self.backbone.patch_size)
+
+    def _get_masks(self, masks: Optional[Union[Tensor, np.ndarray]],
+                   data_samples: Optional[SampleList], video: Tensor,
+                   required: bool) -> Optional[Tensor]:
+        """The ``(B, N)`` bool encoder mask, from ``masks`` or the data samples' ``mask``."""
+        if masks is None and data_samples and all('mask' in ds for ds in data_samples):
+            masks = torch.stack([torch.as_tensor(ds.mask) for ds in data_samples])
+        if masks is None:
+            if required:
+                raise ValueError(_MISSING_MASK)
+            return None
+        masks = torch.as_tensor(masks, device=video.device)
+        if masks.ndim == 3 and masks.shape[1] == 1:
+            masks = masks.flatten(0, 1)  # one clip per sample, (B, 1, N)
+        return masks.flatten(1) if masks.ndim > 2 else masks
+
+    def _target_mask(self, masks: Tensor, grid: tuple) -> Optional[Tensor]:
+        """Running-cell decoder mask for dual masking, one random phase per clip."""
+        if self.decoder_keep_ratio is None or not self.training:
+            return None
+        key = (grid, str(masks.device))
+        if key not in self._cell_cache:
+            self._cell_cache[key] = running_cell_patterns(grid, self.decoder_keep_ratio,
+                                                          masks.device)
+        patterns = self._cell_cache[key]
+        counts = patterns.sum(dim=1)
+        if bool((counts == counts[0]).all()):
+            phase = torch.randint(len(patterns), (masks.shape[0], ), device=masks.device)
+        else:
+            # Odd grids: phases keep different counts; one phase per batch keeps rows equal.
+            phase = torch.randint(len(patterns), (1, ), device=masks.device).expand(
+                masks.shape[0])
+        return patterns[phase]
+
+    def pixels(self, video: Tensor) -> Tensor:
+        """Undo the data preprocessor's normalisation: ``video * std + mean`` in float32.
+
+        Args:
+            video (Tensor): ``(B, C, T, H, W)`` normalised clips.
+
+        Returns:
+            Tensor: ``(B, C, T, H, W)`` pixel values (0-255 for mmaction2's uint8 frames).
+        """
+        preprocessor = self.data_preprocessor
+        video = video.float()
+        if not getattr(preprocessor, '_enable_normalize', hasattr(preprocessor, 'mean')):
+            return video
+        mean = preprocessor.mean.reshape(1, -1, 1, 1, 1).to(video)
+        std = preprocessor.std.reshape(1, -1, 1, 1, 1).to(video)
+        return video * std + mean
+
+    # ----------------------------------------------------------------- modes
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[SampleList] = None,
+                mode: str = 'tensor',
+                masks: Optional[Tensor] = None) -> Union[Dict[str, Tensor], SampleList, Tensor]:
+        """Run in one of mmengine's modes.
+
+        Args:
+            inputs (Tensor): ``(B, num_clips, C, T, H, W)`` normalised clips (``num_clips`` 1)
+                or ``(B, C, T, H, W)``.
+            data_samples (list[ActionDataSample], optional): May carry ``mask`` per sample.
+            mode (str): ``'loss'``, ``'predict'`` or ``'tensor'``. Defaults to ``'tensor'``.
+            masks (Tensor, optional): ``(B, N)`` bool, True = masked; the same count per row.
+
+        Returns:
+            dict | list | Tensor: ``loss``: ``dict(loss_rec=...)``. ``predict``: the data
+            samples with ``pred_pixels`` ``(N_masked, D)`` (reconstructed pixel values of the
+            masked tubelets, layout ``(pt, ph, pw, C)``) and ``loss_rec`` (per clip).
+            ``tensor``: decoder predictions ``(B, N_masked, D)`` if a mask is given, else
+            the encoder's tokens ``(B, N, C)`` of the unmasked clip.
+        """
+        if mode == 'loss':
+            return self.loss(inputs, data_samples, masks)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples, masks)
+        if mode == 'tensor':
+            return self._forward(inputs, data_samples, masks)
+        raise RuntimeError(f'Invalid mode "{mode}"; only "loss", "predict" and "tensor" are '
+                           'supported')
+
+    def extract_feat(self, inputs: Tensor, masks: Optional[Tensor] = None) -> Tensor:
+        """Encoder tokens ``(B, N_visible, C)`` of the visible (or, without mask, all) tokens."""
+        return self.backbone(self._flatten_clips(inputs), masks)
+
+    def _encode_decode(self, video: Tensor, masks: Tensor,
+                       target_mask: Optional[Tensor]) -> Tensor:
+        num_targets = None
+        if target_mask is not None:
+            num_targets = check_token_mask(target_mask, *target_mask.shape, 'decoder mask')
+        # The backbone checks `masks` (shape, dtype, equal counts per clip).
+        tokens = self.backbone(video, masks)
+        return self.neck(tokens, masks, target_mask, num_targets)
+
+    def loss(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
+             masks: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        """Reconstruction loss of a batch (see :meth:`forward`)."""
+        video = self._flatten_clips(inputs)
+        masks = self._get_masks(masks, data_samples, video, required=True)
+        target_mask = self._target_mask(masks, self._grid(video))
+        pred = self._encode_decode(video, masks, target_mask)
+        return self.head.loss(pred, self.pixels(video), masks, target_mask)
+
+    def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
+                masks: Optional[Tensor] = None) -> SampleList:
+        """Reconstruct the masked tubelets and attach them to the data samples."""
+        video = self._flatten_clips(inputs)
+        masks = self._get_masks(masks, data_samples, video, required=True)
+        pred = self._encode_decode(video, masks, None)
+        pixels = self.pixels(video)
+        target = self.head.construct_target(pixels)
+        target = target[masks].reshape(pred.shape)
+        per_clip = (pred.float() - target).pow(2).mean(dim=(1, 2))
+        recon = self.head.unpatchify_prediction(pred, pixels, masks)
+        if data_samples is None:
+            data_samples = [ActionDataSample() for _ in range(video.shape[0])]
+        for sample, rec, loss in zip(data_samples, recon, per_clip):
+            sample.set_field(rec, 'pred_pixels')
+            sample.set_field(loss, 'loss_rec')
+        return data_samples
+
+    def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
+                 masks: Optional[Tensor] = None) -> Tensor:
+        video = self._flatten_clips(inputs)
+        masks = self._get_masks(masks, data_samples, video, required=False)
+        if masks is None:
+            return self.backbone(video, None)
+        return self._encode_decode(video, masks, None)

@@ -1,0 +1,155 @@
+"""The SignMAE configs: inheritance, the VideoMAE recipe values, and models built from them."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import signmae_mm  # noqa: F401
+from mmaction.registry import MODELS
+
+CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
+ENTRY = CONFIGS / 'signmae_pretrain.py'
+HANDARM_B = CONFIGS / 'signmae' / 'signmae-handarm_vit-base-p16_16x4x1_wlasl2000.py'
+TUBE_B = CONFIGS / 'signmae' / 'signmae-tube_vit-base-p16_16x4x1_wlasl2000.py'
+HANDARM_S = CONFIGS / 'signmae' / 'signmae-handarm_vit-small-p16_16x4x1_wlasl2000.py'
+HANDARM_L = CONFIGS / 'signmae' / 'signmae-handarm_vit-large-p16_16x4x1_wlasl2000.py'
+AMP_B = CONFIGS / 'signmae' / 'signmae-handarm_vit-base-p16_amp-16x4x1_wlasl2000.py'
+DUAL_B = CONFIGS / 'signmae' / 'signmae-handarm-dual_vit-base-p16_amp-16x4x1_wlasl2000.py'
+FINETUNE = CONFIGS / 'signmae' / 'vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py'
+PRETRAIN = [ENTRY, HANDARM_B, TUBE_B, HANDARM_S, HANDARM_L, AMP_B, DUAL_B]
+ALL = PRETRAIN + [FINETUNE]
+
+
+def _mask_transform(cfg):
+    masks = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'].endswith('Mask')]
+    assert len(masks) == 1
+    return masks[0]
+
+
+def _without(d: dict, *keys) -> dict:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+@pytest.mark.parametrize('path', ALL, ids=lambda p: p.name)
+def test_every_config_imports_the_plugin_in_mmaction_scope(path):
+    text = path.read_text()
+    assert "custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)" in text
+    assert "default_scope = 'mmaction'" in text
+    cfg = Config.fromfile(str(path))
+    assert cfg.default_scope == 'mmaction'
+    assert cfg.custom_imports == dict(imports=['signmae_mm'], allow_failed_imports=False)
+
+
+def test_entry_point_is_the_vit_b_hand_arm_recipe():
+    cfg = Config.fromfile(str(ENTRY))
+    assert cfg.model.to_dict() == Config.fromfile(str(HANDARM_B)).model.to_dict()
+    model = cfg.model
+    assert model.type == 'VideoMAEPretrainer'
+    assert model.backbone.type == 'MaskedVisionTransformer'
+    backbone = model.backbone
+    assert (backbone.embed_dims, backbone.depth, backbone.num_heads) == (768, 12, 12)
+    assert (model.backbone.img_size, model.backbone.num_frames) == (224, 16)
+    assert (model.backbone.patch_size, model.backbone.tubelet_size) == (16, 2)
+    assert (model.neck.embed_dims, model.neck.depth, model.neck.num_heads) == (384, 4, 6)
+    assert model.head.norm_pix is True
+    assert model.data_preprocessor.type == 'MaskedVideoDataPreprocessor'
+    mask = _mask_transform(cfg)
+    assert mask.type == 'SegmentGuidedHandMask' and mask.ratio == 0.9
+    assert cfg.train_dataloader.dataset.type == 'SignVideoDataset'
+    sample = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'SampleFrames'][0]
+    assert (sample.clip_len, sample.frame_interval, sample.num_clips) == (16, 4, 1)
+    pack = cfg.train_dataloader.dataset.pipeline[-1]
+    assert pack == dict(type='PackActionInputs', algorithm_keys=('mask', ))
+    # Optimiser and schedule (VideoMAE).
+    optim = cfg.optim_wrapper
+    assert optim.type == 'OptimWrapper'
+    assert optim.optimizer.type == 'AdamW' and tuple(optim.optimizer.betas) == (0.9, 0.95)
+    assert optim.optimizer.weight_decay == 0.05 and optim.optimizer.lr == 1.5e-4
+    assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=256)
+    warmup, cosine = cfg.param_scheduler
+    assert warmup.type == 'LinearLR' and warmup.end == 40 == cosine.begin
+    assert cosine.type == 'CosineAnnealingLR' and cosine.end == cfg.train_cfg.max_epochs
+
+
+def test_tube_twin_differs_only_in_the_mask():
+    hand, tube = Config.fromfile(str(HANDARM_B)), Config.fromfile(str(TUBE_B))
+    assert _mask_transform(tube).type == 'TubeMask' and _mask_transform(tube).ratio == 0.9
+    strip = lambda cfg: [t for t in cfg.train_dataloader.dataset.pipeline  # noqa: E731
+                         if not t['type'].endswith('Mask')]
+    assert strip(hand) == strip(tube)
+    assert _without(_mask_transform(hand), 'type') == _without(_mask_transform(tube), 'type')
+    for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg', 'auto_scale_lr'):
+        assert hand[key] == tube[key], key
+
+
+@pytest.mark.parametrize('path,dims', [(HANDARM_S, (384, 12, 6)), (HANDARM_L, (1024, 24, 16))],
+                         ids=['vit-s', 'vit-l'])
+def test_size_variants_change_only_the_backbone(path, dims):
+    base, variant = Config.fromfile(str(HANDARM_B)).to_dict(), Config.fromfile(
+        str(path)).to_dict()
+    backbone = variant['model']['backbone']
+    assert (backbone['embed_dims'], backbone['depth'], backbone['num_heads']) == dims
+    assert _without(variant['model'], 'backbone') == _without(base['model'], 'backbone')
+    assert _without(variant, 'model', 'filename') == _without(base, 'model', 'filename')
+
+
+def test_gpu_variants_use_amp():
+    amp, dual = Config.fromfile(str(AMP_B)), Config.fromfile(str(DUAL_B))
+    assert amp.optim_wrapper.type == 'AmpOptimWrapper'
+    assert amp.optim_wrapper.optimizer.betas == (0.9, 0.95)
+    assert dual.optim_wrapper.type == 'AmpOptimWrapper' and dual.model.decoder_keep_ratio == 0.5
+
+
+@pytest.mark.parametrize('path', [HANDARM_S, HANDARM_B, DUAL_B], ids=lambda p: p.name)
+def test_pretraining_models_build_from_configs(path):
+    cfg = Config.fromfile(str(path))
+    model = MODELS.build(cfg.model)
+    sizes = dict(model.named_parameters())
+    embed = cfg.model.backbone.embed_dims
+    assert sizes['backbone.blocks.0.attn.qkv.weight'].shape == (3 * embed, embed)
+    assert sizes['neck.encoder_to_decoder.weight'].shape == (384, embed)
+    assert sizes['neck.head.weight'].shape == (2 * 16 * 16 * 3, 384)
+    assert model.decoder_keep_ratio == cfg.model.get('decoder_keep_ratio')
+    assert len(model.backbone.blocks) == 12 and len(model.neck.blocks) == 4
+    # The optimiser wrapper builds as configured (no weight decay on 1-D params / mask token).
+    from mmengine.optim import build_optim_wrapper
+    optim_cfg = cfg.optim_wrapper.to_dict()
+    optim_cfg['type'] = 'OptimWrapper'  # AmpOptimWrapper needs a GPU
+    optim_cfg.pop('loss_scale', None)
+    wrapper = build_optim_wrapper(model, optim_cfg)
+    decay_of = {id(p): g['weight_decay'] for g in wrapper.param_groups for p in g['params']}
+    assert decay_of[id(model.neck.mask_token)] == 0.
+    assert decay_of[id(model.backbone.blocks[0].attn.q_bias)] == 0.
+    assert decay_of[id(model.backbone.blocks[0].attn.qkv.weight)] == 0.05
+
+
+def test_finetune_config_is_stock_mmaction2():
+    cfg = Config.fromfile(str(FINETUNE))
+    model = cfg.model
+    assert model.type == 'Recognizer3D' and model.backbone.type == 'VisionTransformer'
+    assert model.backbone.use_mean_pooling is True and model.backbone.drop_path_rate == 0.1
+    init = model.backbone.init_cfg
+    assert init.type == 'Pretrained' and init.prefix == 'backbone.'
+    assert model.cls_head.label_smooth_eps == 0.1
+    augments = {a['type']: a['alpha'] for a in model.data_preprocessor.blending.augments}
+    assert augments == {'MixupBlending': 0.8, 'CutmixBlending': 1.0}
+    assert cfg.optim_wrapper.constructor == 'LearningRateDecayOptimizerConstructor'
+    assert cfg.optim_wrapper.paramwise_cfg.decay_rate == 0.75
+    assert cfg.optim_wrapper.optimizer.lr == 1e-3
+    assert cfg.val_evaluator.type == 'AccMetric'
+    assert set(cfg.val_evaluator.metric_list) == {'top_k_accuracy', 'mean_class_accuracy'}
+    # Same encoder geometry as the pretraining config (so every backbone key fits).
+    pre = Config.fromfile(str(HANDARM_B)).model.backbone
+    for key in ('img_size', 'patch_size', 'embed_dims', 'depth', 'num_heads', 'num_frames',
+                'tubelet_size', 'qkv_bias'):
+        assert model.backbone[key] == pre[key], key
+    init_default_scope('mmaction')  # Recognizer3D builds its preprocessor from mmengine's root
+    ft = MODELS.build(dict(model, backbone=dict(model.backbone, init_cfg=None)))
+    pretrainer = MODELS.build(Config.fromfile(str(HANDARM_B)).model)
+    ours = {k[len('backbone.'):]: v.shape for k, v in pretrainer.state_dict().items()
+            if k.startswith('backbone.')}
+    theirs = {k: v.shape for k, v in ft.backbone.state_dict().items()}
+    assert set(ours) ^ set(theirs) == {'norm.weight', 'norm.bias', 'fc_norm.weight',
+                                       'fc_norm.bias'}
+    assert all(ours[k] == theirs[k] for k in set(ours) & set(theirs))
