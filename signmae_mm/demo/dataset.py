@@ -1,0 +1,192 @@
+"""Write a demo data set: mp4 clips, their sign annotations and train/val/test annotation lists.
+
+Layout under ``root`` (``SignVideoDataset`` reads it with
+``data_prefix=dict(video=f'{root}/videos', sign_ann=f'{root}/sign_ann')``)::
+
+    root/videos/{train,val,test}/<label>_<sign>_<index>.mp4
+    root/sign_ann/{train,val,test}/<label>_<sign>_<index>.npz
+    root/{train,val,test}.json     annotation lists (signmae_mm.datasets format)
+    root/vocabulary.json           classes, fine-grained pairs, hand shapes, generator settings
+
+Every class has the same number of videos in each split. Video ``i`` of class ``c`` is rendered
+from the seed ``[seed, c, i]`` (recorded in its list entry), so the set, and any one video of it,
+can be re-created exactly.
+"""
+import json
+import multiprocessing
+import os
+import os.path as osp
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Dict, Iterator, List, Sequence, Tuple, Union
+
+from ..datasets.sign_annotation import dump_annotation_list, save_sign_annotation
+from ..testing.synthetic_videos import write_video
+from .generator import render_clip
+from .hand import HAND_SHAPES
+from .signs import SIGN_PAIRS, get_vocabulary
+
+__all__ = ['SPLITS', 'DemoDataset', 'split_counts', 'write_demo_dataset']
+
+SPLITS: Tuple[str, ...] = ('train', 'val', 'test')
+_FPS = 25.0
+
+
+@dataclass
+class DemoDataset:
+    """What :func:`write_demo_dataset` wrote.
+
+    Attributes:
+        root (str): Output folder.
+        classes (list[str]): Class names, index = label.
+        ann_files (dict[str, str]): Split -> annotation list.
+        counts (dict[str, int]): Split -> number of videos.
+        video_prefix (str): ``data_prefix['video']`` for ``SignVideoDataset``.
+        sign_ann_prefix (str): ``data_prefix['sign_ann']``.
+        seconds (float): Time taken.
+    """
+    root: str
+    classes: List[str]
+    ann_files: Dict[str, str] = field(default_factory=dict)
+    counts: Dict[str, int] = field(default_factory=dict)
+    video_prefix: str = ''
+    sign_ann_prefix: str = ''
+    seconds: float = 0.0
+
+
+def split_counts(videos_per_class: int, val_fraction: float = 1 / 6,
+                 test_fraction: float = 1 / 6) -> Dict[str, int]:
+    """Videos per class in each split (the same for every class: balanced splits).
+
+    Validation and test get at least one video each once there are three per class.
+
+    Args:
+        videos_per_class (int): Videos per class.
+        val_fraction (float): Share of validation videos. Defaults to 1/6.
+        test_fraction (float): Share of test videos. Defaults to 1/6.
+
+    Returns:
+        dict[str, int]: ``{'train': n, 'val': n, 'test': n}``, summing to ``videos_per_class``.
+    """
+    if videos_per_class < 1:
+        raise ValueError(f'videos_per_class must be >= 1, got {videos_per_class}')
+    if val_fraction < 0 or test_fraction < 0 or val_fraction + test_fraction >= 1:
+        raise ValueError('val_fraction and test_fraction must be >= 0 and leave room for '
+                         f'training, got {val_fraction}, {test_fraction}')
+    n = videos_per_class
+    least = 1 if n >= 3 else 0
+    val = max(least if val_fraction > 0 else 0, int(round(n * val_fraction)))
+    test = max(least if test_fraction > 0 else 0, int(round(n * test_fraction)))
+    if val + test >= n:  # keep at least one training video
+        val, test = (n - 1) // 2, (n - 1) - (n - 1) // 2
+    return dict(train=n - val - test, val=val, test=test)
+
+
+def _jobs(num_classes: int, counts: Dict[str, int]) -> Iterator[Tuple[int, int, str]]:
+    for label in range(num_classes):
+        index = 0
+        for split in SPLITS:
+            for _ in range(counts[split]):
+                yield label, index, split
+                index += 1
+
+
+def _write_one(job: Tuple) -> Dict:
+    """Render and write one video and its annotation; returns its list entry."""
+    root, label, index, split, seed, num_frames, size, grid, num_classes = job
+    sign = get_vocabulary(num_classes)[label]
+    video_seed = [int(seed), int(label), int(index)]
+    clip = render_clip(sign, video_seed, num_frames, size, grid)
+    stem = f'{split}/{label:02d}_{sign.name}_{index:03d}'
+    write_video(osp.join(root, 'videos', f'{stem}.mp4'), clip.frames, _FPS)
+    h, w = clip.frames.shape[1:3]
+    save_sign_annotation(
+        osp.join(root, 'sign_ann', f'{stem}.npz'), clip.keypoints, clip.keypoint_scores,
+        clip.person_bboxes, clip.part_maps, (h, w), part_map_source='demo_renderer')
+    return dict(filename=f'{stem}.mp4', label=label, sign_ann=f'{stem}.npz',
+                total_frames=int(num_frames), img_shape=[int(h), int(w)], sign=sign.name,
+                split=split, seed=video_seed)
+
+
+def _remove_previous(root: str) -> None:
+    """Delete the clips and annotations of an earlier demo set in ``root`` (only those)."""
+    for sub, ext in (('videos', '.mp4'), ('sign_ann', '.npz')):
+        for split in SPLITS:
+            folder = osp.join(root, sub, split)
+            if osp.isdir(folder):
+                for name in os.listdir(folder):
+                    if name.endswith(ext):
+                        os.remove(osp.join(folder, name))
+
+
+def write_demo_dataset(root: str,
+                       num_classes: int = 10,
+                       videos_per_class: int = 24,
+                       num_frames: int = 32,
+                       size: Union[int, Sequence[int]] = 112,
+                       seed: int = 0,
+                       grid: Sequence[int] = (32, 32),
+                       val_fraction: float = 1 / 6,
+                       test_fraction: float = 1 / 6,
+                       workers: int = 1) -> DemoDataset:
+    """Render and write a demo sign-language data set.
+
+    Args:
+        root (str): Output folder (created). Clips of an earlier demo set there are replaced.
+        num_classes (int): Classes, the first of :data:`signmae_mm.demo.VOCABULARY` (an even
+            number keeps every fine-grained pair whole). Defaults to 10.
+        videos_per_class (int): Videos per class. Defaults to 24.
+        num_frames (int): Frames per video. Defaults to 32.
+        size (int | Sequence[int]): ``S`` or ``(H, W)``. decord 0.6.0 misreads mp4v files of
+            some small widths (16, 24, 48, 72); 64, 96, 112, 128, 224 are fine. Defaults to 112.
+        seed (int): Seed of the whole set. Defaults to 0.
+        grid (Sequence[int]): ``(Gh, Gw)`` part-map grid. Defaults to ``(32, 32)``.
+        val_fraction (float): Share of each class in the validation split. Defaults to 1/6.
+        test_fraction (float): Share of each class in the test split. Defaults to 1/6.
+        workers (int): Processes rendering in parallel; the output does not depend on it.
+            Defaults to 1.
+
+    Returns:
+        DemoDataset: Paths and counts.
+    """
+    start = time.time()
+    signs = get_vocabulary(num_classes)
+    counts = split_counts(videos_per_class, val_fraction, test_fraction)
+    size = int(size) if isinstance(size, int) else tuple(int(v) for v in size)
+    grid = tuple(int(v) for v in grid)
+    root = osp.abspath(root)
+    os.makedirs(root, exist_ok=True)
+    _remove_previous(root)
+    jobs = [(root, label, index, split, seed, num_frames, size, grid, num_classes)
+            for label, index, split in _jobs(num_classes, counts)]
+    if workers > 1:
+        method = 'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn'
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as ex:
+            entries = list(ex.map(_write_one, jobs, chunksize=4))
+    else:
+        entries = [_write_one(job) for job in jobs]
+
+    classes = [s.name for s in signs]
+    out = DemoDataset(root=root, classes=classes, video_prefix=osp.join(root, 'videos'),
+                      sign_ann_prefix=osp.join(root, 'sign_ann'))
+    metainfo = dict(classes=classes, dataset='signmae_mm demo')
+    for split in SPLITS:
+        split_entries = [e for e in entries if e['split'] == split]
+        path = osp.join(root, f'{split}.json')
+        dump_annotation_list(path, split_entries, metainfo)
+        out.ann_files[split] = path
+        out.counts[split] = len(split_entries)
+    names = set(classes)
+    vocabulary = dict(
+        classes=classes,
+        pairs=[asdict(p) for p in SIGN_PAIRS if p.first in names and p.second in names],
+        signs=[asdict(s) for s in signs],
+        hand_shapes={k: asdict(v) for k, v in HAND_SHAPES.items()},
+        settings=dict(num_classes=num_classes, videos_per_class=videos_per_class,
+                      num_frames=num_frames, size=size, seed=seed, grid=list(grid),
+                      fps=_FPS, videos_per_class_per_split=counts))
+    with open(osp.join(root, 'vocabulary.json'), 'w') as f:
+        json.dump(vocabulary, f, indent=1)
+    out.seconds = time.time() - start
+    return out
