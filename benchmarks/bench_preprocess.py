@@ -14,7 +14,13 @@ Stages, each on the same ``--frames``-frame clip in batches of ``--batch-size``:
   Sapiens network is not included (its weights are user files): pass ``--sapiens FILE`` to time
   one;
 * ``write``: ``save_sign_annotation`` of the clip's arrays (compressed ``.npz``);
-* ``end to end``: ``VideoPreprocessor.process`` (decode + detect + track + pose + part maps).
+* ``end to end``: ``VideoPreprocessor.process`` (decode + detect + track + pose + part maps);
+* with the ``mediapipe`` extra installed, on the first ``--frames`` frames of a real clip
+  (``--mp-video``, default the 320x480 ``tests/data`` NTU clip; the drawn clip holds no person,
+  on which Holistic would only run its detector): ``mediapipe holistic`` (pose, hands, face and
+  silhouette; the keypoint, person-box and segmentation stage of ``--pose-backend mediapipe``),
+  ``part maps (silhouette)`` (``SilhouetteKeypointPartMaps``) and ``end to end (mediapipe)``
+  (``HolisticVideoPreprocessor.process``). MediaPipe runs on the CPU whatever ``--device`` says.
 
     python benchmarks/bench_preprocess.py [--frames 16] [--size 256] [--repeats 3]
         [--det-config rtmdet_tiny_8xb32-300e_coco] [--pose-config NAME] [--device cpu]
@@ -85,6 +91,9 @@ def main(argv=None) -> int:
     parser.add_argument('--sapiens-input-size', type=int, nargs=2, default=[1024, 768])
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+    parser.add_argument('--mp-video', default=osp.join(osp.dirname(osp.dirname(
+        osp.abspath(__file__))), 'tests', 'data', 'ntu_drink_s001c001p001r001a001.mp4'),
+                        help='real clip for the MediaPipe stages')
     args = parser.parse_args(argv)
 
     import torch
@@ -160,14 +169,47 @@ def run(args: argparse.Namespace, tmp: str) -> int:
           f'{tuple(args.sapiens_input_size)}')
     print(f'python {platform.python_version()}, torch {torch.__version__}, '
           f'{platform.machine()}, {platform.processor() or "cpu"}')
-    print(f'{"stage":<28}{"median ms/frame":>16}{"frames/s":>10}{"min-max frames/s":>20}')
-    for name, fn in stages:
+    stages = [(name, fn, n) for name, fn in stages] + mediapipe_stages(args, tmp)
+    print(f'{"stage":<34}{"median ms/frame":>16}{"frames/s":>10}{"min-max frames/s":>20}')
+    for name, fn, frames_run in stages:
         times = time_runs(fn, args.repeats)
-        fps = [n / t for t in times]
+        fps = [frames_run / t for t in times]
         med = float(np.median(times))
-        print(f'{name:<28}{1000 * med / n:>16.2f}{n / med:>10.1f}'
+        print(f'{name:<34}{1000 * med / frames_run:>16.2f}{frames_run / med:>10.1f}'
               f'{min(fps):>10.1f}-{max(fps):<9.1f}')
     return 0
+
+
+def mediapipe_stages(args: argparse.Namespace, tmp: str) -> list:
+    """``(name, fn, frames)`` of the MediaPipe backend's stages; none without the extra."""
+    from signmae_mm.preprocessing import (HolisticVideoPreprocessor, MediaPipeHolistic,
+                                          MediaPipeNotInstalledError, SilhouetteKeypointPartMaps,
+                                          VideoFrames)
+    from signmae_mm.testing import write_video
+    try:
+        holistic = MediaPipeHolistic()
+    except MediaPipeNotInstalledError as e:
+        print(f'(no MediaPipe stages: {str(e).splitlines()[0]})')
+        return []
+    with VideoFrames(args.mp_video) as reader:
+        frames = reader.read(0, min(args.frames, len(reader)))
+    n, bs, (h, w) = len(frames), args.batch_size, frames.shape[1:3]
+    video = str(write_video(osp.join(tmp, 'mp_clip.mp4'), frames, fps=30))
+    out = holistic.process(frames)
+    maps = SilhouetteKeypointPartMaps(args.grid)
+    pre = HolisticVideoPreprocessor(holistic, maps, batch_size=bs)
+
+    def run_holistic():
+        holistic.reset()  # a new video: detection on the first frame, then tracking
+        for i in range(0, n, bs):
+            holistic.process(frames[i:i + bs])
+
+    tag = f'{w}x{h}'
+    return [(f'mediapipe holistic ({tag})', run_holistic, n),
+            (f'part maps (silhouette, {tag})',
+             lambda: maps(None, (h, w), out.keypoints, out.keypoint_scores, out.bboxes,
+                          silhouettes=out.silhouettes), n),
+            (f'end to end (mediapipe, {tag})', lambda: pre.process(video), n)]
 
 
 if __name__ == '__main__':

@@ -10,6 +10,8 @@ from .compat import apply_compat_fixes
 apply_compat_fixes()
 
 from . import datasets, models  # noqa: E402,F401  (registers our modules)
+from . import engine  # noqa: E402,F401  (registers our hooks and file backend)
+from . import evaluation  # noqa: E402,F401  (registers our metrics)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__', 'apply_compat_fixes', 'datasets', 'models']

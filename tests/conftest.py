@@ -21,3 +21,19 @@ def make_video(tmp_path) -> Callable[..., Path]:
         return write_video(tmp_path / name, frames, fps)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _mmaction_default_scope():
+    """Leave mmengine's default scope at ``mmaction`` (our scope) after each test.
+
+    mmdet's ``init_detector`` and mmpose's ``init_model`` switch the process-wide default scope
+    (to ``mmdet`` / ``mmpose``), also from module-scoped fixtures; a later test that builds
+    mmaction modules by bare name would otherwise depend on the order the tests ran in.
+    """
+    yield
+    from mmengine.registry import DefaultScope, init_default_scope
+
+    current = DefaultScope.get_current_instance()
+    if current is not None and current.scope_name != 'mmaction':
+        init_default_scope('mmaction')

@@ -33,9 +33,14 @@ pip_() {
     return "${PIPESTATUS[0]}"
 }
 
-# The stamp covers every file that decides what gets installed.
+extras=""
+if [ "${1:-}" = "--extras" ] && [ -n "${2:-}" ]; then extras="[$2]"; fi
+
+# The stamp covers every file that decides what gets installed, and the extras asked for (a
+# plain install followed by `--extras mediapipe` must not stop at "up to date").
 stamp_of() {
-    cat "$CONSTRAINTS" "$ROOT"/requirements/*.txt "$ROOT/setup.cfg" | sha256sum | cut -d' ' -f1
+    { cat "$CONSTRAINTS" "$ROOT"/requirements/*.txt "$ROOT/setup.cfg"; echo "extras=$extras"; } \
+        | sha256sum | cut -d' ' -f1
 }
 STAMP_FILE="$VENV/.signmae_mm_install_stamp"
 STAMP="$(stamp_of)"
@@ -80,9 +85,7 @@ if ! "${PIP[@]}" show -q chumpy >/dev/null 2>&1; then
     pip_ install -q --no-build-isolation chumpy
 fi
 
-log "OpenMMLab stack, test tools and the plugin (editable)"
-extras=""
-if [ "${1:-}" = "--extras" ] && [ -n "${2:-}" ]; then extras="[$2]"; fi
+log "OpenMMLab stack, test tools and the plugin (editable${extras:+, extras $extras})"
 pip_ install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
 pip_ install -q --no-build-isolation -e "$ROOT$extras"
 

@@ -9,6 +9,11 @@ video (how it was made, fallbacks used, or why it failed), an annotation list fo
 ``SignVideoDataset`` and a summary are written under ``--out-dir`` (layout: the docstring of
 ``signmae_mm/preprocessing/runner.py``). Finished videos are skipped when run again.
 
+With ``--pose-backend mediapipe`` the keypoints, the person boxes and the person silhouette come
+from MediaPipe Holistic instead (``signmae_mm/preprocessing/mediapipe_holistic.py``: no detector,
+no checkpoints, CPU only; the part maps are the keypoint part maps trimmed to the silhouette and
+recorded as ``part_map_source="mediapipe-holistic"``).
+
 The default models are RTMDet-m and RTMPose-l whole-body (384x288); their checkpoints come
 from the OpenMMLab model zoo (without ``--det-checkpoint`` / ``--pose-checkpoint`` the tool
 stops and prints the zoo URL of the configured model; nothing is downloaded).
@@ -26,6 +31,10 @@ Examples::
         --video-root V --out-dir O --det-checkpoint D --pose-checkpoint P \\
         --device cuda:0 --shard $i/4 & done; wait
     python tools/preprocess.py LIST --video-root V --out-dir O --collect
+
+    # no weight files: MediaPipe Holistic keypoints, part maps trimmed to its silhouette
+    # (needs the extra: bash tools/install.sh --extras mediapipe)
+    python tools/preprocess.py LIST --video-root V --out-dir O --pose-backend mediapipe
 
     # Sapiens part maps from its TorchScript export
     python tools/preprocess.py LIST --video-root V --out-dir O --det-checkpoint D \\
@@ -58,6 +67,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-list', default=None, help='annotation list to write (default: '
                         'OUT_DIR/<list name>.json)')
     models = parser.add_argument_group('models')
+    models.add_argument('--pose-backend', default='mmpose', choices=['mmpose', 'mediapipe'],
+                        help='mmpose: RTMDet person boxes + top-down RTMPose (checkpoints '
+                        'needed); mediapipe: MediaPipe Holistic keypoints, boxes and '
+                        'silhouette (no weight files; the "mediapipe" extra)')
+    models.add_argument('--mp-min-detection-confidence', type=float, default=0.5,
+                        help='MediaPipe: person detection threshold')
+    models.add_argument('--mp-min-tracking-confidence', type=float, default=0.5,
+                        help='MediaPipe: landmark tracking threshold (also decides whether '
+                        'a hand is reported)')
     models.add_argument('--det-config', default=DEFAULT_DET_CONFIG,
                         help='mmdet config: a file, "mmdet::path" or a name shipped with mmdet')
     models.add_argument('--det-checkpoint', default=None, help='detector weights')
@@ -81,7 +99,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'tensors (only for files you trust)')
     parts = parser.add_argument_group('part maps')
     parts.add_argument('--part-maps', default='auto', choices=['auto', 'sapiens', 'keypoints'],
-                       help='auto: Sapiens when --sapiens is given, else keypoints')
+                       help='auto: Sapiens when --sapiens is given, else keypoints (with '
+                       '--pose-backend mediapipe: keypoints trimmed to the person silhouette)')
     parts.add_argument('--sapiens', default=None, help='Sapiens body-part segmentation model '
                        '(TorchScript or torch.export file)')
     parts.add_argument('--sapiens-input-size', type=int, nargs=2, default=[1024, 768],
@@ -121,9 +140,35 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def build_mediapipe_preprocessor(args: argparse.Namespace):
+    """MediaPipe Holistic keypoints and its (silhouette-trimmed) part maps."""
+    from signmae_mm.preprocessing import (HolisticVideoPreprocessor, MediaPipeHolistic,
+                                          MediaPipeNotInstalledError, SilhouetteKeypointPartMaps,
+                                          build_part_map_source)
+    try:
+        holistic = MediaPipeHolistic(
+            min_detection_confidence=args.mp_min_detection_confidence,
+            min_tracking_confidence=args.mp_min_tracking_confidence)
+    except MediaPipeNotInstalledError as e:
+        raise SystemExit(f'error: {e}') from None
+    grid = tuple(args.grid_size * 2 if len(args.grid_size) == 1 else args.grid_size)
+    if args.part_maps == 'auto' and not args.sapiens:
+        source = SilhouetteKeypointPartMaps(grid, kpt_thr=args.kpt_thr)
+    else:
+        kind = args.part_maps if args.part_maps != 'auto' else 'sapiens'
+        extra = (dict(input_size=tuple(args.sapiens_input_size), dtype=args.sapiens_dtype,
+                      batch_size=args.batch_size)
+                 if kind == 'sapiens' else dict(kpt_thr=args.kpt_thr))
+        source = build_part_map_source(kind, args.sapiens, grid, args.device, **extra)
+    return HolisticVideoPreprocessor(holistic, source, batch_size=args.batch_size,
+                                     no_person=args.no_person, fill_missing=args.fill_missing)
+
+
 def build_preprocessor(args: argparse.Namespace):
     """Models and part-map source from the command-line arguments."""
     from mmengine.logging import print_log
+    if args.pose_backend == 'mediapipe':
+        return build_mediapipe_preprocessor(args)
 
     from signmae_mm.compat import trust_checkpoints
     from signmae_mm.preprocessing import (PersonDetector, VideoPreprocessor, WholeBodyPoseEstimator,

@@ -13,7 +13,7 @@ default_scope = 'mmaction'
 # No validation during pretraining; keep the last checkpoints.
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=10, save_best=None, max_keep_ckpts=3))
+    checkpoint=dict(type='AtomicCheckpointHook', interval=10, save_best=None, max_keep_ckpts=3))
 
 mask_ratio = 0.9
 dataset_type = 'SignVideoDataset'
@@ -51,9 +51,13 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # SeededSampler: each sample's random crops / masks come from (seed, epoch, index), which
+    # makes resumed runs exact; max_bad_ratio: bad videos are logged and replaced, up to 1%.
+    sampler=dict(type='SeededSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_train,
+        max_bad_ratio=0.01,
+        min_bad_count=10,
         data_prefix=dict(video=data_root, sign_ann=sign_ann_root),
         pipeline=train_pipeline))

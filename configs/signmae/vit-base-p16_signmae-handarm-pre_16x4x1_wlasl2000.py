@@ -20,7 +20,7 @@ model = dict(
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
 
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=5, save_best='auto', max_keep_ckpts=3))
+    checkpoint=dict(type='AtomicCheckpointHook', interval=5, save_best='auto', max_keep_ckpts=3))
 
 dataset_type = 'SignVideoDataset'
 data_root = 'data/wlasl/videos'
@@ -62,10 +62,14 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # SeededSampler: each sample's random crops / masks come from (seed, epoch, index), which
+    # makes resumed runs exact; max_bad_ratio: bad videos are logged and replaced, up to 1%.
+    sampler=dict(type='SeededSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_train,
+        max_bad_ratio=0.01,
+        min_bad_count=10,
         data_prefix=dict(video=data_root),
         pipeline=train_pipeline))
 val_dataloader = dict(

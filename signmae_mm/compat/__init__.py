@@ -9,13 +9,15 @@ from typing import Dict
 from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
                          UntrustedCheckpointError, install_safe_checkpoint_loading,
                          trust_checkpoints)
+from .cpu_dist import install_cpu_dist_launch
 from .drn import DRNUnavailableError, install_drn_stub
 from .multimodal import disable_broken_multimodal
 
 __all__ = [
     'CHECKPOINT_SAFE_GLOBALS', 'DRNUnavailableError', 'TRUSTED_CHECKPOINTS_ENV',
     'UntrustedCheckpointError', 'apply_compat_fixes', 'disable_broken_multimodal',
-    'install_drn_stub', 'install_safe_checkpoint_loading', 'trust_checkpoints'
+    'install_drn_stub', 'install_safe_checkpoint_loading', 'trust_checkpoints',
+    'install_cpu_dist_launch'
 ]
 
 
@@ -29,4 +31,5 @@ def apply_compat_fixes() -> Dict[str, bool]:
         drn_stub=install_drn_stub(),
         multimodal_off=disable_broken_multimodal(),
         safe_checkpoint_loader=install_safe_checkpoint_loading(),
+        cpu_dist_launch=install_cpu_dist_launch(),
     )

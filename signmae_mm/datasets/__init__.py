@@ -6,9 +6,13 @@ from .sign_annotation import (FORMAT_VERSION, HAND_KEYPOINTS, KEYPOINT_LAYOUT, K
                               dump_annotation_list, load_annotation_list, load_sign_annotation,
                               part_group_indices, part_maps_from_label_map, save_sign_annotation,
                               validate_sign_annotation)
+from .sample_guard import (BadSampleLimitError, SampleGuardMixin, data_error_types,
+                           is_data_error)
+from .seeding import SeededIndex, SeededSampler, isolated_rng, sample_seed
 from .sign_video_dataset import SignVideoDataset
-from .transforms import (HAND_MOTION_META_KEYS, MASK_META_KEYS, HandMovementCheck,
-                         LoadSignAnnotation, RandomMask, SegmentGuidedHandMask, TubeMask)
+from .transforms import (HAND_MOTION_META_KEYS, MASK_META_KEYS, CheckSignKeypoints,
+                         HandMovementCheck, LoadSignAnnotation, RandomMask,
+                         SegmentGuidedHandMask, TubeMask)
 
 __all__ = [
     'transforms', 'SignVideoDataset', 'FORMAT_VERSION', 'HAND_KEYPOINTS', 'KEYPOINT_LAYOUT',
@@ -17,5 +21,7 @@ __all__ = [
     'load_annotation_list', 'load_sign_annotation', 'part_group_indices',
     'part_maps_from_label_map', 'save_sign_annotation', 'validate_sign_annotation',
     'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
-    'MASK_META_KEYS', 'HAND_MOTION_META_KEYS'
+    'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'CheckSignKeypoints', 'BadSampleLimitError',
+    'SampleGuardMixin', 'data_error_types', 'is_data_error', 'SeededIndex', 'SeededSampler',
+    'isolated_rng', 'sample_seed'
 ]

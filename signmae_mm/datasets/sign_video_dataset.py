@@ -1,18 +1,19 @@
 """``SignVideoDataset``: mmaction2's ``VideoDataset`` over a SignMAE annotation list."""
 import os.path as osp
-from typing import Any, Callable, Dict, List, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 from mmengine.utils import track_iter_progress
 
+from .sample_guard import SampleGuardMixin
 from .sign_annotation import SignAnnotationError, load_annotation_list, load_sign_annotation
 
 __all__ = ['SignVideoDataset']
 
 
 @DATASETS.register_module()
-class SignVideoDataset(VideoDataset):
+class SignVideoDataset(SampleGuardMixin, VideoDataset):
     """Sign videos with per-video sign annotations (keypoints, person boxes, part maps).
 
     The annotation list is a JSON file in mmengine's standard layout (see
@@ -36,6 +37,13 @@ class SignVideoDataset(VideoDataset):
     any extra keys of the entry, and ``test_mode`` (which ``HandMovementCheck`` reads so that it
     never drops a sample in testing).
 
+    Reliability (:class:`~signmae_mm.datasets.SampleGuardMixin`): with indices from
+    ``SeededSampler`` each sample's transforms are seeded from (seed, epoch, index), which makes
+    resumed runs exact; with ``max_bad_ratio`` set, a sample that fails with a data error (a video
+    that does not decode, an annotation that disagrees with its video, no usable keypoints with
+    ``CheckSignKeypoints``) is logged, counted and replaced in training, until the bad share
+    passes the limit. Test mode never replaces a sample.
+
     Args:
         ann_file (str): The annotation list (JSON).
         pipeline (list[dict | Callable]): Data transforms.
@@ -43,6 +51,11 @@ class SignVideoDataset(VideoDataset):
             Defaults to ``dict(video='', sign_ann='')``.
         check_videos (bool): Open every video and annotation at build time and check them
             against each other. Defaults to False.
+        max_bad_ratio (float, optional): In training, skip samples that fail with a data error
+            and fail once more than this share of the samples loaded by the process were bad.
+            None (default): every data error propagates at once.
+        min_bad_count (int): Bad samples a process tolerates before ``max_bad_ratio`` is
+            checked (so that one bad file early on does not stop a run). Defaults to 10.
         **kwargs: Other arguments of :class:`mmaction.datasets.VideoDataset` (``test_mode``,
             ``num_classes``, ``multi_class``, ``start_index``, ...).
     """
@@ -52,11 +65,14 @@ class SignVideoDataset(VideoDataset):
                  pipeline: List[Union[dict, Callable]],
                  data_prefix: Dict[str, str] = dict(video='', sign_ann=''),
                  check_videos: bool = False,
+                 max_bad_ratio: Optional[float] = None,
+                 min_bad_count: int = 10,
                  **kwargs) -> None:
         data_prefix = dict(data_prefix)
         data_prefix.setdefault('video', '')
         data_prefix.setdefault('sign_ann', '')
         self.check_videos = check_videos
+        self._init_sample_guard(max_bad_ratio, min_bad_count)
         super().__init__(ann_file, pipeline=pipeline, data_prefix=data_prefix, **kwargs)
 
     def load_data_list(self) -> List[dict]:

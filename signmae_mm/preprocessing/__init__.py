@@ -1,6 +1,7 @@
 """Preprocessing of raw sign videos into SignMAE sign annotations, and dataset converters.
 
-Not imported by ``import signmae_mm`` (it needs mmdet and mmpose); import it as
+Not imported by ``import signmae_mm`` (it needs mmdet and mmpose; the MediaPipe backend needs
+the optional ``mediapipe`` extra, imported only when used); import it as
 ``signmae_mm.preprocessing``. The command-line tools are ``tools/preprocess.py`` and
 ``tools/convert_datasets.py``.
 """
@@ -8,6 +9,10 @@ from .dataset_converters import (ConvertedDataset, DatasetFormatError, check_vid
                                  convert_nmfs_csl, convert_slovo, convert_wlasl,
                                  format_class_counts, write_converted)
 from .errors import NoPersonError, PreprocessError, VideoDecodeError
+from .mediapipe_holistic import (MEDIAPIPE_INSTALL_HINT, MEDIAPIPE_SOURCE, HolisticFrames,
+                                 HolisticVideoPreprocessor, MediaPipeHolistic,
+                                 MediaPipeNotInstalledError, SilhouetteKeypointPartMaps,
+                                 holistic_to_coco_wholebody, import_mediapipe)
 from .model_configs import (DEFAULT_DET_CONFIG, DEFAULT_POSE_CONFIG, resolve_model_config,
                             zoo_checkpoint_url)
 from .part_maps import (SAPIENS_INPUT_SIZE, SAPIENS_MEAN, SAPIENS_STD, KeypointPartMaps,
@@ -31,5 +36,7 @@ __all__ = [
     'NO_PERSON_POLICIES', 'VideoAnnotation', 'VideoPreprocessor', 'WholeBodyPoseEstimator',
     'PreprocessRunner', 'meta_path', 'parse_shard', 'read_video_state', 'SignerTrack',
     'fill_missing_boxes', 'track_signer', 'whole_frame_track', 'VideoItem', 'load_video_list',
-    'VideoFrames'
+    'VideoFrames', 'MEDIAPIPE_INSTALL_HINT', 'MEDIAPIPE_SOURCE', 'HolisticFrames',
+    'HolisticVideoPreprocessor', 'MediaPipeHolistic', 'MediaPipeNotInstalledError',
+    'SilhouetteKeypointPartMaps', 'holistic_to_coco_wholebody', 'import_mediapipe'
 ]

@@ -116,8 +116,10 @@ class VideoPreprocessor:
 
         Returns:
             VideoAnnotation: The arrays, and ``meta`` with ``total_frames``, ``img_shape``,
-            ``fps``, ``part_map_source``, ``person_source`` (``'detector'``, or
-            ``'whole_frame'`` under the ``no_person='whole-frame'`` fallback),
+            ``fps``, ``keypoint_source`` (``'mmpose'``, or the estimator's ``name``),
+            ``part_map_source``, ``person_source`` (``'detector'``, ``'mediapipe'`` for the
+            MediaPipe backend, or ``'whole_frame'`` under the ``no_person='whole-frame'``
+            fallback),
             ``person_frames_detected``, ``person_frames_filled`` and ``person_frames_missing``
             (counts), ``filled_frames`` and ``missing_frames`` (``[start, stop)`` runs).
 
@@ -174,11 +176,19 @@ class VideoPreprocessor:
                 part_maps.append(self.part_map_source(
                     frames, img_shape, keypoints[start:stop], scores[start:stop], boxes))
                 timings['part_maps'] += clock() - t0
+        return self._annotation(num, img_shape, reader.fps, track, person_source, keypoints,
+                                scores, np.concatenate(part_maps), dict(timings))
+
+    def _annotation(self, num: int, img_shape: tuple, fps: float, track, person_source: str,
+                    keypoints: np.ndarray, scores: np.ndarray, part_maps: np.ndarray,
+                    timings: Dict[str, float]) -> VideoAnnotation:
+        """The annotation and its metadata (shared with the other keypoint backends)."""
         missing = ~track.bboxes.any(1)
         meta = dict(
             total_frames=num,
             img_shape=list(img_shape),
-            fps=reader.fps,
+            fps=fps,
+            keypoint_source=getattr(self.pose_estimator, 'name', 'mmpose'),
             part_map_source=self.part_map_source.name,
             person_source=person_source,
             person_frames_detected=int(track.detected.sum()),
@@ -187,9 +197,8 @@ class VideoPreprocessor:
             filled_frames=frame_ranges(track.filled),
             missing_frames=frame_ranges(missing),
         )
-        return VideoAnnotation(keypoints, scores, track.bboxes.astype(np.float32),
-                               np.concatenate(part_maps), tuple(img_shape),
-                               self.part_map_source.name, meta, dict(timings))
+        return VideoAnnotation(keypoints, scores, track.bboxes.astype(np.float32), part_maps,
+                               tuple(img_shape), self.part_map_source.name, meta, timings)
 
     def _chunks(self, reader: VideoFrames, timings: Dict[str, float]):
         """Decoded chunks of ``batch_size`` frames, timing the decoding."""

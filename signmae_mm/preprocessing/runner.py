@@ -39,8 +39,8 @@ __all__ = ['PreprocessRunner', 'parse_shard', 'meta_path', 'read_video_state',
            'write_json_atomic']
 
 #: Extra keys copied from a video's metadata into its annotation-list entry.
-LIST_META_KEYS = ('part_map_source', 'person_source', 'person_frames_filled',
-                  'person_frames_missing')
+LIST_META_KEYS = ('keypoint_source', 'part_map_source', 'person_source',
+                  'person_frames_filled', 'person_frames_missing')
 
 
 def parse_shard(text: str) -> Tuple[int, int]:
@@ -258,7 +258,8 @@ class PreprocessRunner:
         for s, (state, m) in states.items():
             if state == 'done':
                 sources[m.get('part_map_source')] += 1
-                if m.get('person_source') != 'detector' or m.get('person_frames_filled'):
+                if m.get('person_source') not in ('detector', 'mediapipe') or \
+                        m.get('person_frames_filled'):
                     fallbacks.append(dict(
                         filename=unique[s].filename, person_source=m.get('person_source'),
                         person_frames_filled=m.get('person_frames_filled'),

@@ -1,13 +1,20 @@
 """Data transforms of SignMAE (registered in ``mmaction.registry.TRANSFORMS``)."""
 from .clip_geometry import ClipGeometry, cell_overlap_matrices, get_clip_geometry, map_part_maps
 from .hand_movement import HAND_MOTION_META_KEYS, HandMovementCheck
+from .keypoint_check import CheckSignKeypoints
+from .keypoint_subset import (COCO_WHOLEBODY_FLIP_INDICES, KEYPOINT_SUBSETS, NLA_SLR_63,
+                              NLA_SLR_63_LEFT_KP, NLA_SLR_63_RIGHT_KP, SelectKeypoints,
+                              keypoint_subset, subset_flip_pairs)
 from .loading import LoadSignAnnotation
 from .masking import (MASK_META_KEYS, RandomMask, SegmentGuidedHandMask, TubeMask, random_mask,
                       sample_distinct, tube_mask)
+from .pose_inputs import ClipLenPerModality, ImgShapeFromAnnotation
 
 __all__ = [
     'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
     'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'ClipGeometry', 'get_clip_geometry',
     'cell_overlap_matrices', 'map_part_maps', 'tube_mask', 'random_mask',
-    'sample_distinct'
+    'sample_distinct', 'CheckSignKeypoints', 'SelectKeypoints', 'ImgShapeFromAnnotation',
+    'ClipLenPerModality', 'COCO_WHOLEBODY_FLIP_INDICES', 'KEYPOINT_SUBSETS', 'NLA_SLR_63',
+    'NLA_SLR_63_LEFT_KP', 'NLA_SLR_63_RIGHT_KP', 'keypoint_subset', 'subset_flip_pairs'
 ]

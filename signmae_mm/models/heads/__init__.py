@@ -1,3 +1,4 @@
 from .pixel_reconstruction_head import PixelReconstructionHead
+from .stream_fusion_head import FUSION_MODES, StreamFusionHead
 
-__all__ = ['PixelReconstructionHead']
+__all__ = ['PixelReconstructionHead', 'StreamFusionHead', 'FUSION_MODES']

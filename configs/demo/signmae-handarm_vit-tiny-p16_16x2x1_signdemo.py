@@ -1,0 +1,57 @@
+# SignMAE hand-arm pretraining on the built-in demo set, sized for a CPU: the entry-point recipe
+# (configs/signmae_pretrain.py: VideoMAE, hand-arm mask 0.9) with a tiny ViT (192 wide, 4 blocks),
+# 16 frames x interval 2 of 112x112 (the demo clips: 32 frames of 112x112) and a short schedule.
+#   python tools/make_demo_data.py data/demo
+#   mim train mmaction configs/demo/signmae-handarm_vit-tiny-p16_16x2x1_signdemo.py
+# Only sizes, data paths and the schedule differ from the real config; the pipeline is the real
+# one with the clip geometry swapped in.
+_base_ = ['../signmae_pretrain.py']
+
+custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
+default_scope = 'mmaction'
+
+img_size = 112
+num_frames = 16
+frame_interval = 2
+max_epochs = 12
+warmup_epochs = 2
+
+# Tiny encoder (ViT-Ti width, 4 blocks) and a 2-block decoder half as wide.
+model = dict(
+    backbone=dict(img_size=img_size, num_frames=num_frames, embed_dims=192, depth=4, num_heads=3),
+    neck=dict(embed_dims=96, depth=2, num_heads=3))
+
+# The demo set of tools/make_demo_data.py (same variable names as the base config).
+data_root = 'data/demo/videos'
+sign_ann_root = 'data/demo/sign_ann'
+ann_file_train = 'data/demo/train.json'
+# The real pipeline at the demo's clip geometry (every other argument as in the base).
+__geometry = dict(
+    SampleFrames=dict(clip_len=num_frames, frame_interval=frame_interval),
+    MultiScaleCrop=dict(input_size=img_size),
+    Resize=dict(scale=(img_size, img_size)),
+    SegmentGuidedHandMask=dict(input_size=(num_frames, img_size, img_size)))
+train_pipeline = [dict(t, **__geometry.get(t['type'], {})) for t in _base_.train_pipeline]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    persistent_workers=True,
+    dataset=dict(
+        ann_file=ann_file_train,
+        data_prefix=dict(video=data_root, sign_ann=sign_ann_root),
+        pipeline=train_pipeline))
+
+# Short schedule: the base's warm-up + cosine, shrunk; lr set for the real batch of 8.
+train_cfg = dict(max_epochs=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=1.5e-3))
+auto_scale_lr = dict(enable=False)
+param_scheduler = [
+    dict(_base_.param_scheduler[0], end=warmup_epochs),
+    dict(_base_.param_scheduler[1], begin=warmup_epochs, T_max=max_epochs - warmup_epochs,
+         end=max_epochs)
+]
+
+# Keep the final encoder only (the finetuning config loads epoch_{max_epochs}.pth).
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=max_epochs, save_last=True, max_keep_ckpts=1))
