@@ -8,6 +8,9 @@ are not included: they are the same for every mask.
 
     python benchmarks/bench_masking.py [--calls 3000] [--grid 32] [--check]
 
+The hand-arm rows use the compiled op of ``signmae_mm.ops`` when it is built (``backend='auto'``);
+the ``backend='numpy'`` row is the same mask through NumPy alone (no C compiler at install time).
+
 Targets (issue 3): the hand-arm mask costs <= 0.3 ms per clip and <= 3x ``TubeMask``.
 ``--check`` exits with status 1 when a target is missed.
 """
@@ -88,6 +91,7 @@ def main(argv=None) -> int:
     from mmaction.registry import TRANSFORMS
 
     import signmae_mm  # noqa: F401
+    from signmae_mm.ops import HAS_COMPILED_OPS
     np.random.seed(0)
     maps = signer_part_maps(grid=args.grid)
     results = clip_results(maps)
@@ -101,10 +105,13 @@ def main(argv=None) -> int:
         ("  temporal_pool='max'", dict(type='SegmentGuidedHandMask', temporal_pool='max',
                                        **common), results),
         ('  fallback (no hands)', dict(type='SegmentGuidedHandMask', **common), none),
+        ("  backend='numpy'", dict(type='SegmentGuidedHandMask', backend='numpy', **common),
+         results),
     ]
     print(f'mask generators, 16x224x224 clip, 2x16x16 tokens (8x14x14 = 1568), ratio 0.9, '
           f'part maps 16x7x{args.grid}x{args.grid} uint8; {args.calls} calls each')
-    print(f'python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}')
+    print(f'python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}; '
+          f'compiled op (signmae_mm.ops): {"built" if HAS_COMPILED_OPS else "NOT built"}')
     print(f'{"generator":<26}{"median us":>10}{"p90 us":>9}{"x Tube":>8}{"masked":>8}'
           f'{"priority tokens (first clip)":>32}')
     medians = {}

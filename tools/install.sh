@@ -39,7 +39,9 @@ if [ "${1:-}" = "--extras" ] && [ -n "${2:-}" ]; then extras="[$2]"; fi
 # The stamp covers every file that decides what gets installed, and the extras asked for (a
 # plain install followed by `--extras mediapipe` must not stop at "up to date").
 stamp_of() {
-    { cat "$CONSTRAINTS" "$ROOT"/requirements/*.txt "$ROOT/setup.cfg"; echo "extras=$extras"; } \
+    # setup.py and the C sources too: an editable install compiles the op once, at install
+    { cat "$CONSTRAINTS" "$ROOT"/requirements/*.txt "$ROOT/setup.cfg" "$ROOT/setup.py" \
+        "$ROOT"/signmae_mm/ops/csrc/*.c; echo "extras=$extras"; } \
         | sha256sum | cut -d' ' -f1
 }
 STAMP_FILE="$VENV/.signmae_mm_install_stamp"
@@ -89,6 +91,8 @@ log "OpenMMLab stack, test tools and the plugin (editable${extras:+, extras $ext
 pip_ install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
 pip_ install -q --no-build-isolation -e "$ROOT$extras"
 
-"$PY" -c "import mmcv.ops, mmaction, mmdet, mmpose, signmae_mm; print('[install] ok:', \
-'mmcv', mmcv.__version__, 'mmaction', mmaction.__version__, 'signmae_mm', signmae_mm.__version__)"
+"$PY" -c "import mmcv.ops, mmaction, mmdet, mmpose, signmae_mm, signmae_mm.ops as ops; \
+print('[install] ok:', 'mmcv', mmcv.__version__, 'mmaction', mmaction.__version__, \
+'signmae_mm', signmae_mm.__version__, 'compiled ops:', 'yes' if ops.HAS_COMPILED_OPS else \
+'no (no C compiler? NumPy fallback)')"
 stamp_of > "$STAMP_FILE"

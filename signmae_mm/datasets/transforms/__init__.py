@@ -6,15 +6,15 @@ from .keypoint_subset import (COCO_WHOLEBODY_FLIP_INDICES, KEYPOINT_SUBSETS, NLA
                               NLA_SLR_63_LEFT_KP, NLA_SLR_63_RIGHT_KP, SelectKeypoints,
                               keypoint_subset, subset_flip_pairs)
 from .loading import LoadSignAnnotation
-from .masking import (MASK_META_KEYS, RandomMask, SegmentGuidedHandMask, TubeMask, random_mask,
-                      sample_distinct, tube_mask)
+from .masking import (MASK_META_KEYS, RandomMask, SegmentGuidedHandMask, TubeMask, floyd_subset,
+                      random_mask, sample_distinct, tube_mask)
 from .pose_inputs import ClipLenPerModality, ImgShapeFromAnnotation
 
 __all__ = [
     'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
     'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'ClipGeometry', 'get_clip_geometry',
     'cell_overlap_matrices', 'map_part_maps', 'tube_mask', 'random_mask',
-    'sample_distinct', 'CheckSignKeypoints', 'SelectKeypoints', 'ImgShapeFromAnnotation',
-    'ClipLenPerModality', 'COCO_WHOLEBODY_FLIP_INDICES', 'KEYPOINT_SUBSETS', 'NLA_SLR_63',
-    'NLA_SLR_63_LEFT_KP', 'NLA_SLR_63_RIGHT_KP', 'keypoint_subset', 'subset_flip_pairs'
+    'sample_distinct', 'floyd_subset', 'CheckSignKeypoints', 'SelectKeypoints',
+    'ImgShapeFromAnnotation', 'ClipLenPerModality', 'COCO_WHOLEBODY_FLIP_INDICES',
+    'KEYPOINT_SUBSETS', 'NLA_SLR_63',    'NLA_SLR_63_LEFT_KP', 'NLA_SLR_63_RIGHT_KP', 'keypoint_subset', 'subset_flip_pairs'
 ]

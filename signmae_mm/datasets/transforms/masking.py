@@ -15,6 +15,11 @@ hand-arm mask ``mask_priority_tokens`` (dict: priority-group name -> tokens foun
 Randomness comes from ``numpy.random`` (the global state), as in mmaction2's transforms, so
 mmengine's seeding (``randomness=dict(seed=...)``, per-worker seeds) makes masks reproducible and
 different across dataloader workers.
+
+``SegmentGuidedHandMask`` runs through the compiled op of :mod:`signmae_mm.ops` when it was built
+at install time (about 27 us per 16x224x224 clip, 2.7x ``TubeMask``, see
+``benchmarks/bench_masking.py``) and through NumPy otherwise (about 120 us); both give the same
+mask from the same random state.
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -24,10 +29,11 @@ from mmcv.transforms import BaseTransform
 from torch.nn.modules.utils import _pair
 
 from ..sign_annotation import PART_GROUPS, PART_MAP_SCALE, part_group_indices
-from .clip_geometry import cell_overlap_matrices, get_clip_geometry
+from ...ops import HAS_COMPILED_OPS, hand_arm_mask, hand_arm_priority
+from .clip_geometry import ClipGeometry, cell_overlap_matrices, get_clip_geometry
 
 __all__ = ['TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'MASK_META_KEYS',
-           'tube_mask', 'random_mask', 'sample_distinct']
+           'tube_mask', 'random_mask', 'sample_distinct', 'floyd_subset']
 
 #: The metadata keys that the mask transforms write (for ``PackActionInputs(meta_keys=...)``).
 MASK_META_KEYS = ('mask_type', 'mask_num_masked', 'mask_fallback', 'mask_fallback_reason',
@@ -73,6 +79,27 @@ def sample_distinct(n: int, k: int) -> np.ndarray:
                 found = found[np.random.permutation(found.size)[:k]]
             return found
         m += m // 4 + 4
+
+
+def floyd_subset(pop: int, uniforms: np.ndarray) -> np.ndarray:
+    """A uniformly random ``k``-subset of ``range(pop)``, ``k = len(uniforms)`` (Floyd's algorithm).
+
+    Deterministic given the uniforms: the compiled op (``signmae_mm.ops.select_by_priority``)
+    runs the same steps in the same floating-point arithmetic, so both pick the same subset.
+
+    Args:
+        pop (int): Population size.
+        uniforms (np.ndarray): ``(k,)`` floats in ``[0, 1)``, ``k <= pop``.
+
+    Returns:
+        np.ndarray: ``(k,)`` distinct int indices (in no particular order).
+    """
+    chosen = set()
+    k = len(uniforms)
+    for j, u in zip(range(pop - k, pop), uniforms.tolist()):
+        t = int(u * (j + 1))
+        chosen.add(j if t in chosen else t)
+    return np.fromiter(chosen, np.intp, k)
 
 
 def tube_mask(num_slots: int, num_cells: int, per_slot: int) -> np.ndarray:
@@ -293,6 +320,10 @@ class SegmentGuidedHandMask(_BaseTokenMask):
             per time slot. Defaults to 0.
         temporal_pool (str): ``'mean'`` (coverage of the whole tubelet) or ``'max'`` (of its
             most covered frame). Defaults to ``'mean'``.
+        backend (str): ``'auto'`` (the compiled op of :mod:`signmae_mm.ops` when it was built
+            and the maps are uint8, else NumPy), ``'compiled'`` (error when it was not built) or
+            ``'numpy'``. Both give the same masks from the same random state. Defaults to
+            ``'auto'``.
         tubelet_size (int): Frames per token. Defaults to 2.
         patch_size (int | tuple[int, int]): Pixels per token side. Defaults to 16.
         input_size (Sequence[int], optional): ``(T, H, W)`` every clip must have.
@@ -307,6 +338,7 @@ class SegmentGuidedHandMask(_BaseTokenMask):
                  coverage_thr: float = 0.1,
                  dilation: int = 0,
                  temporal_pool: str = 'mean',
+                 backend: str = 'auto',
                  tubelet_size: int = 2,
                  patch_size: Union[int, Tuple[int, int]] = 16,
                  input_size: Optional[Sequence[int]] = None) -> None:
@@ -340,6 +372,18 @@ class SegmentGuidedHandMask(_BaseTokenMask):
             raise ValueError(f"SegmentGuidedHandMask: temporal_pool must be 'mean' or 'max', "
                              f'got {temporal_pool!r}')
         self.temporal_pool = temporal_pool
+        if backend not in ('auto', 'compiled', 'numpy'):
+            raise ValueError(f"SegmentGuidedHandMask: backend must be 'auto', 'compiled' or "
+                             f"'numpy', got {backend!r}")
+        if backend == 'compiled' and not HAS_COMPILED_OPS:
+            raise RuntimeError('SegmentGuidedHandMask: backend="compiled" but signmae_mm.ops was '
+                               'built without its C extension (no C compiler at install time?); '
+                               'reinstall with `pip install -e .` or use backend="auto"')
+        self.backend = backend
+        self._compiled = backend != 'numpy' and HAS_COMPILED_OPS
+        # L x P membership bytes for the compiled op
+        self._group_table = bytes(
+            int(p in g) for g in self.priority_groups for p in range(len(PART_GROUPS)))
 
     # ------------------------------------------------------------------ coverage
     def token_coverage(self, results: dict) -> np.ndarray:
@@ -352,12 +396,29 @@ class SegmentGuidedHandMask(_BaseTokenMask):
             np.ndarray: ``(L, T', Hp, Wp)`` float32, ``L`` = number of priority groups; token
             ``(t, h, w)`` of group ``l`` is ``[l].reshape(-1)[t * Hp * Wp + h * Wp + w]``.
         """
-        cov, scale = self._coverage(results, self.clip_size(results))
-        return cov * scale
+        size = self.clip_size(results)
+        maps = self._checked_maps(results, size)
+        geometry = get_clip_geometry(results)
+        t_slots, hp, wp = self._grid_of(size, results.get('filename', ''))
+        if self._compiled_for(maps):
+            cov = np.empty((len(self.priority_groups), t_slots, hp, wp), np.float32)
+            self._compiled_priority(np.ascontiguousarray(maps), geometry, t_slots, cov)
+        else:
+            cov = self._pooled_coverage(maps, geometry, t_slots)
+        return cov / np.float32(self._full_units)
 
-    def _coverage(self, results: dict,
-                  size: Tuple[int, int, int]) -> Tuple[np.ndarray, float]:
-        """Unscaled coverage ``(L, T', Hp, Wp)`` and the scale that makes it a fraction."""
+    @property
+    def _full_units(self) -> int:
+        # coverage is computed in summed map units, exact integers until the pooling: 255 per
+        # fully covered frame, summed over the tubelet's frames for 'mean'
+        return PART_MAP_SCALE * (self.tubelet_size if self.temporal_pool == 'mean' else 1)
+
+    @property
+    def _threshold_units(self) -> float:
+        return self.coverage_thr * self._full_units
+
+    def _checked_maps(self, results: dict, size: Tuple[int, int, int]) -> np.ndarray:
+        """The clip's part maps ``(T, P, Gh, Gw)``, checked against the clip."""
         video = results.get('filename', '<unknown video>')
         maps = results.get('sign_part_maps')
         if maps is None:
@@ -376,7 +437,23 @@ class SegmentGuidedHandMask(_BaseTokenMask):
             raise ValueError(f'SegmentGuidedHandMask: {video}: image size mismatch: the part '
                              f'maps are for {tuple(ann_shape[:2])} (h, w) frames, the video has '
                              f'{tuple(orig_shape[:2])}')
-        t_slots, hp, wp = self._grid_of(size, video)
+        return maps
+
+    def _compiled_for(self, maps: np.ndarray) -> bool:
+        return self._compiled and maps.dtype == np.uint8
+
+    def _compiled_priority(self, maps: np.ndarray, geometry: ClipGeometry, t_slots: int,
+                           coverage: Optional[np.ndarray] = None) -> Tuple[np.ndarray, List[int]]:
+        priority, counts = hand_arm_priority(
+            maps, self._group_table, t_slots, self.tubelet_size,
+            self.temporal_pool == 'mean', geometry.crop, geometry.out_hw,
+            (geometry.flip_h, geometry.flip_v), self.patch_size, self._threshold_units,
+            self.dilation, coverage)
+        return priority, list(counts)
+
+    def _pooled_coverage(self, maps: np.ndarray, geometry: ClipGeometry,
+                         t_slots: int) -> np.ndarray:
+        """NumPy path: coverage ``(L, T', Hp, Wp)`` in summed map units."""
         tub, num_groups = self.tubelet_size, len(self.priority_groups)
         gh, gw = maps.shape[2:]
         mean = self.temporal_pool == 'mean'
@@ -384,7 +461,7 @@ class SegmentGuidedHandMask(_BaseTokenMask):
         # (t', tubelet frame, part group, Gh, Gw) view of the frames that make whole tubelets
         used = maps[:t_slots * tub].reshape(t_slots, tub, maps.shape[1], gh, gw)
         # sum each priority group's part groups (and for 'mean' the tubelet's frames) in
-        # integers, exact; the 1 / 255 (and 1 / tubelet) scale goes to the threshold instead
+        # integers, exact
         level = np.empty((num_groups, frames, gh, gw), dtype=np.float32)
         for i, (idx, sl) in enumerate(zip(self.priority_groups, self._slices)):
             part = used[:, :, sl] if sl is not None else used[:, :, idx]
@@ -392,13 +469,27 @@ class SegmentGuidedHandMask(_BaseTokenMask):
                 level[i] = part.sum(axis=(1, 2), dtype=np.uint16)
             else:
                 level[i] = part.sum(axis=2, dtype=np.uint16).reshape(frames, gh, gw)
-        ay, ax = cell_overlap_matrices(get_clip_geometry(results), (gh, gw), self.patch_size)
+        ay, ax = cell_overlap_matrices(geometry, (gh, gw), self.patch_size)
+        hp, wp = ay.shape[0], ax.shape[0]
         # pool onto the token grid: Ay (Hp, Gh) on the Gh axis of every map, then one
         # (L*F*Hp, Gw) @ (Gw, Wp) product (a contiguous right operand is markedly faster)
         cov = np.matmul(ay, level.reshape(-1, gh, gw)).reshape(-1, gw)
         cov = (cov @ np.ascontiguousarray(ax.T)).reshape(num_groups, t_slots, -1, hp, wp)
-        cov = cov[:, :, 0] if mean else cov.max(2)
-        return cov, 1.0 / (PART_MAP_SCALE * (tub if mean else 1))
+        return cov[:, :, 0] if mean else cov.max(2)
+
+    def _numpy_priority(self, maps: np.ndarray, geometry: ClipGeometry,
+                        t_slots: int) -> Tuple[np.ndarray, List[int]]:
+        member = self._pooled_coverage(maps, geometry, t_slots) >= self._threshold_units
+        if self.dilation:
+            member = self._dilate(member, self.dilation)
+        num_groups = len(self.priority_groups)
+        member = member.reshape(num_groups, -1)
+        # priority of a token: L for the first group that holds it, ..., 1 for the last, 0 none
+        priority = member[-1].astype(np.int8)
+        for level in range(2, num_groups + 1):
+            priority[member[-level]] = level
+        counts = np.bincount(priority, minlength=num_groups + 1).tolist()
+        return priority, counts
 
     @staticmethod
     def _dilate(x: np.ndarray, d: int) -> np.ndarray:
@@ -420,47 +511,54 @@ class SegmentGuidedHandMask(_BaseTokenMask):
         t_slots, hp, wp = self._grid_of(size, results.get('filename', ''))
         n = t_slots * hp * wp
         budget = _round_half_up(self.ratio * n)
-        cov, scale = self._coverage(results, size)
-        member = cov >= self.coverage_thr / scale  # (L, T', Hp, Wp): tokens in (t, h, w) order
-        if self.dilation:
-            member = self._dilate(member, self.dilation)
-        member = member.reshape(len(self.priority_groups), n)
-        # priority of a token: L for the first group that holds it, ..., 1 for the last, 0 none
-        priority = member[-1].astype(np.int8)
-        for level in range(2, len(member) + 1):
-            priority[member[-level]] = level
-        counts = [n - int(np.count_nonzero(priority))] + [
-            int(np.count_nonzero(priority == level)) for level in range(1, len(member) + 1)
-        ]
+        maps = self._checked_maps(results, size)
+        geometry = get_clip_geometry(results)
+        if self._compiled_for(maps):
+            mask, counts = hand_arm_mask(
+                np.ascontiguousarray(maps), self._group_table, t_slots, self.tubelet_size,
+                self.temporal_pool == 'mean', geometry.crop, geometry.out_hw,
+                (geometry.flip_h, geometry.flip_v), self.patch_size, self._threshold_units,
+                self.dilation, budget)
+        else:
+            priority, counts = self._numpy_priority(maps, geometry, t_slots)
+            mask = self._select(priority, counts, budget) if counts[0] != n else None
         results['mask_priority_tokens'] = {
             name: counts[-1 - i] for i, name in enumerate(self.priority_names)
         }
-        if counts[0] == n:
+        if mask is None:
             reason = (f'no token reaches coverage {self.coverage_thr} of any priority group '
                       f'({", ".join(self.priority_names)}) in the crop')
             return self._write(results, self._tube_fallback(t_slots, hp * wp, budget), 'tube',
                                True, reason)
-        return self._write(results, self._select(priority, counts, budget), self.mask_type)
+        return self._write(results, mask, self.mask_type)
 
     @staticmethod
-    def _select(priority: np.ndarray, counts: List[int], budget: int) -> np.ndarray:
-        """Mask the priority groups in order, then uniformly random other tokens."""
-        n = priority.size
+    def _selection_plan(counts: List[int], budget: int) -> Tuple[int, int, int]:
+        """``(level, m, pop)``: tokens above ``level`` are masked, and ``m`` of its ``pop``."""
+        n = sum(counts)
         if n - counts[0] <= budget:  # the usual case: every priority token fits
-            # mask all but n - budget of the other tokens, drawn uniformly (fewer draws)
-            rest = np.flatnonzero(priority == 0)
-            mask = np.ones(n, dtype=bool)
-            mask[rest[sample_distinct(rest.size, n - budget)]] = False
-            return mask
-        mask = np.zeros(n, dtype=bool)
+            return 0, budget - (n - counts[0]), counts[0]
         left = budget
         for level in range(len(counts) - 1, 0, -1):
-            idx = np.flatnonzero(priority == level)
-            if idx.size >= left:  # the first group that does not fit: a uniform subset of it
-                mask[idx[sample_distinct(idx.size, left)]] = True
-                break
+            if counts[level] >= left:  # the first group that does not fit: a subset of it
+                return level, left, counts[level]
+            left -= counts[level]
+        raise AssertionError('unreachable: the priority tokens exceed the budget')
+
+    def _select(self, priority: np.ndarray, counts: List[int], budget: int) -> np.ndarray:
+        """Mask the priority groups in order, then uniformly random other tokens (NumPy path;
+        ``signmae_mm.ops.hand_arm_mask`` runs the same steps compiled)."""
+        level, m, pop = self._selection_plan(counts, budget)
+        # draw the smaller of the two sides (masked or left visible among the level's tokens)
+        uniforms = np.random.random(min(m, pop - m))
+        mask = priority > level
+        idx = np.flatnonzero(priority == level)
+        chosen = idx[floyd_subset(pop, uniforms)]
+        if m <= pop - m:
+            mask[chosen] = True
+        else:
             mask[idx] = True
-            left -= idx.size
+            mask[chosen] = False
         return mask
 
     @staticmethod
@@ -478,5 +576,6 @@ class SegmentGuidedHandMask(_BaseTokenMask):
                   for n, g in zip(self.priority_names, self.priority_groups)}
         return (f'{type(self).__name__}(ratio={self.ratio}, priority_groups={groups}, '
                 f'coverage_thr={self.coverage_thr}, dilation={self.dilation}, '
-                f'temporal_pool={self.temporal_pool!r}, tubelet_size={self.tubelet_size}, '
+                f'temporal_pool={self.temporal_pool!r}, backend={self.backend!r}, '
+                f'tubelet_size={self.tubelet_size}, '
                 f'patch_size={self.patch_size}, input_size={self.input_size})')
