@@ -25,7 +25,9 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -60,6 +62,9 @@ def parse_args() -> argparse.Namespace:
                         help='demo set (tools/make_demo_data.py layout); generated if absent')
     parser.add_argument('--work-dir', default='work_dirs/ablate_masking',
                         help='folder of all runs and of results.json')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs at a time; each gets cpu_count // jobs torch threads '
+                        '(on 2 cores, 2 jobs of 1 thread train faster than 1 job of 2)')
     parser.add_argument('--keep-checkpoints', action='store_true',
                         help='keep every checkpoint (default: delete each once it is used)')
     return parser.parse_args()
@@ -113,14 +118,25 @@ def _mim() -> str:
     return mim
 
 
-def run_mim(args: List[str], log_file: str) -> float:
-    """Run ``mim ARGS`` in the repository root, output into ``log_file``; returns seconds."""
+def run_mim(args: List[str], log_file: str, threads: Optional[int] = None) -> float:
+    """Run ``mim ARGS`` in the repository root, output into ``log_file``; returns seconds.
+
+    Args:
+        args (list[str]): Arguments of ``mim``.
+        log_file (str): Where its output goes.
+        threads (int, optional): torch's intra-op threads (``OMP_NUM_THREADS``); None keeps
+            the environment's.
+    """
     os.makedirs(osp.dirname(log_file), exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    if threads is not None:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     start = time.time()
     with open(log_file, 'w') as log:
         log.write(' '.join(['mim', *args]) + '\n')
         log.flush()
-        proc = subprocess.run([_mim(), *args], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.run([_mim(), *args], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                              env=env)
     if proc.returncode != 0:
         with open(log_file) as log:
             tail = log.read()[-4000:]
@@ -165,16 +181,19 @@ class Ablation:
         self.finetune = dict(epochs=args.finetune_epochs or ft['epochs'], warmup=ft['warmup'])
         self.settings = dict(pretrain_epochs=self.pretrain['epochs'],
                              finetune_epochs=self.finetune['epochs'], data=args.data)
+        self.threads = (max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None)
+        self._lock = threading.Lock()
         self.results_file = osp.join(self.work_dir, 'results.json')
         self.results: Dict[str, dict] = {}
         if osp.isfile(self.results_file):
             with open(self.results_file) as f:
                 saved = json.load(f)
-            if saved.get('settings') == self.settings:
-                self.results = saved.get('runs', {})
-            else:
-                print(f'{self.results_file} holds other settings ({saved.get("settings")}); '
-                      'starting again')
+            if saved.get('settings') != self.settings:
+                # never overwrite results measured under other settings
+                raise SystemExit(f'{self.results_file} holds results of other settings '
+                                 f'({saved.get("settings")}, now {self.settings}); give '
+                                 'another --work-dir')
+            self.results = saved.get('runs', {})
 
     def _save(self) -> None:
         os.makedirs(self.work_dir, exist_ok=True)
@@ -190,7 +209,8 @@ class Ablation:
                    *schedule_options(self.pretrain['epochs'], self.pretrain['warmup']),
                    *data_options(self.args.data, ['train'], sign_ann=True)]
         seconds = run_mim(['train', 'mmaction', PRETRAIN_CONFIGS[mask], '--work-dir', work,
-                           '--cfg-options', *options], osp.join(work, 'mim_train.log'))
+                           '--cfg-options', *options], osp.join(work, 'mim_train.log'),
+                          self.threads)
         return _last_checkpoint(work), seconds
 
     def finetune_and_test(self, variant: str, seed: int, checkpoint: Optional[str]) -> dict:
@@ -205,14 +225,14 @@ class Ablation:
         if checkpoint is not None:
             options.append(f'model.backbone.init_cfg.checkpoint={checkpoint}')
         train_s = run_mim(['train', 'mmaction', config, '--work-dir', work, '--cfg-options',
-                           *options], osp.join(work, 'mim_train.log'))
+                           *options], osp.join(work, 'mim_train.log'), self.threads)
         finetuned = _last_checkpoint(work)
         test_dir = osp.join(work, 'test')
         start = time.time()
         test_options = data_options(self.args.data, ['test'])
         test_s = run_mim(['test', 'mmaction', config, '--checkpoint', finetuned, '--work-dir',
                           test_dir, *(['--cfg-options', *test_options] if test_options else [])],
-                         osp.join(test_dir, 'mim_test.log'))
+                         osp.join(test_dir, 'mim_test.log'), self.threads)
         metrics = _test_metrics(test_dir, start - 1)
         if not self.args.keep_checkpoints:
             _remove(finetuned)
@@ -221,29 +241,37 @@ class Ablation:
                     **{key: metrics[key] for key, _ in METRICS},
                     per_instance_top5=metrics.get('acc/per_instance_top5'))
 
+    def run_one(self, variant: str, seed: int) -> None:
+        """Pretrain (unless ``variant`` is 'none'), finetune and test one (variant, seed)."""
+        key = f'{variant}/seed{seed}'
+        start = time.time()
+        checkpoint, pretrain_s = None, 0.0
+        if variant != 'none':
+            print(f'[{key}] pretraining ({self.pretrain["epochs"]} epochs)', flush=True)
+            checkpoint, pretrain_s = self.pretrain_run(variant, seed)
+        print(f'[{key}] finetuning ({self.finetune["epochs"]} epochs) and testing', flush=True)
+        record = self.finetune_and_test(variant, seed, checkpoint)
+        record['pretrain_seconds'] = round(pretrain_s, 1)
+        if not self.args.keep_checkpoints:
+            _remove(checkpoint)
+        with self._lock:
+            self.results[key] = record
+            self._save()
+        print(f'[{key}] per-instance top-1 {100 * record[METRICS[0][0]]:.1f} %, '
+              f'per-class top-1 {100 * record[METRICS[1][0]]:.1f} % '
+              f'({time.time() - start:.0f} s)', flush=True)
+
     def run(self) -> None:
-        """Run every (seed, variant) not in ``results.json`` yet."""
-        for seed in self.args.seeds:
-            for variant in self.args.variants:
-                key = f'{variant}/seed{seed}'
-                if key in self.results:
-                    continue
-                start = time.time()
-                checkpoint, pretrain_s = None, 0.0
-                if variant != 'none':
-                    print(f'[{key}] pretraining ({self.pretrain["epochs"]} epochs)', flush=True)
-                    checkpoint, pretrain_s = self.pretrain_run(variant, seed)
-                print(f'[{key}] finetuning ({self.finetune["epochs"]} epochs) and testing',
-                      flush=True)
-                record = self.finetune_and_test(variant, seed, checkpoint)
-                record['pretrain_seconds'] = round(pretrain_s, 1)
-                if not self.args.keep_checkpoints:
-                    _remove(checkpoint)
-                self.results[key] = record
-                self._save()
-                print(f'[{key}] per-instance top-1 {100 * record[METRICS[0][0]]:.1f} %, '
-                      f'per-class top-1 {100 * record[METRICS[1][0]]:.1f} % '
-                      f'({time.time() - start:.0f} s)', flush=True)
+        """Run every (seed, variant) not in ``results.json`` yet, ``--jobs`` at a time."""
+        todo = [(variant, seed) for seed in self.args.seeds for variant in self.args.variants
+                if f'{variant}/seed{seed}' not in self.results]
+        if self.args.jobs <= 1:
+            for variant, seed in todo:
+                self.run_one(variant, seed)
+            return
+        with ThreadPoolExecutor(self.args.jobs) as pool:
+            for future in [pool.submit(self.run_one, v, s) for v, s in todo]:
+                future.result()
 
     def report(self) -> str:
         """The table of mean, std and range over seeds, and paired differences to 'none'."""

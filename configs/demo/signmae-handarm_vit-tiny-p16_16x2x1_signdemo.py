@@ -13,7 +13,7 @@ default_scope = 'mmaction'
 img_size = 112
 num_frames = 16
 frame_interval = 2
-max_epochs = 12
+max_epochs = 25
 warmup_epochs = 2
 
 # Tiny encoder (ViT-Ti width, 4 blocks) and a 2-block decoder half as wide.

@@ -16,10 +16,10 @@ img_size = 112
 num_frames = 16
 frame_interval = 2
 depth = 4
-max_epochs = 15
+max_epochs = 20
 warmup_epochs = 2
 
-pretrained = 'work_dirs/signmae-handarm_vit-tiny-p16_16x2x1_signdemo/epoch_12.pth'
+pretrained = 'work_dirs/signmae-handarm_vit-tiny-p16_16x2x1_signdemo/epoch_25.pth'
 # The encoder of configs/demo/signmae-handarm_vit-tiny-p16_16x2x1_signdemo.py.
 model = dict(
     backbone=dict(

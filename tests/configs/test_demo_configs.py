@@ -134,7 +134,8 @@ def test_finetuning_shrinks_the_real_finetuning_and_fits_the_demo_encoder():
         (a['type'], a['alpha']) for a in real.model.data_preprocessor.blending.augments]
     assert all(a['num_classes'] == 10 for a in model.data_preprocessor.blending.augments)
     assert demo.optim_wrapper.constructor == real.optim_wrapper.constructor
-    assert demo.optim_wrapper.paramwise_cfg.decay_rate == real.optim_wrapper.paramwise_cfg.decay_rate
+    decay_rate = real.optim_wrapper.paramwise_cfg.decay_rate
+    assert demo.optim_wrapper.paramwise_cfg.decay_rate == decay_rate
     assert demo.optim_wrapper.paramwise_cfg.num_layers == model.backbone.depth
     for split in ('train', 'val'):
         ours, theirs = _pipeline(demo, split), _pipeline(real, split)
