@@ -182,3 +182,21 @@ def test_compiled_selection_picks_floyds_subset():
         expected[idx] = chosen if m <= pop - m else ~chosen
         np.testing.assert_array_equal(mask, expected)
         assert mask[idx].sum() == m
+
+
+@needs_ops
+def test_crops_reaching_outside_the_frame_agree_and_stay_in_bounds():
+    # a crop_quadruple past the frame's edges (no mmaction2 crop records one, but a user's
+    # transform might): the cells outside count as uncovered on both paths
+    compiled, numpy_path = _pair()
+    maps = _signer_maps()
+    for quad in ([0.8, 0.1, 0.5, 0.6], [-0.3, -0.2, 0.6, 0.7], [1.5, 1.5, 0.4, 0.4]):
+        results = dict(_results(maps, np.random.default_rng(4)),
+                       crop_quadruple=np.array(quad), flip=True)
+        a, b = compiled.token_coverage(dict(results)), numpy_path.token_coverage(dict(results))
+        np.testing.assert_allclose(a, b, atol=1e-5)
+        np.random.seed(0)
+        ma = compiled(dict(results))
+        np.random.seed(0)
+        np.testing.assert_array_equal(ma['mask'], numpy_path(dict(results))['mask'])
+    assert ma['mask_fallback']  # the last crop lies wholly outside the frame

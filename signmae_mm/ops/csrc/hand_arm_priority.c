@@ -52,7 +52,9 @@ static int axis_map(AxisMap *m, int cells, int cell, int size, double scale, dou
                         : offset + scale * (double)i * cell;
         double e = a + length;
         int g0 = (int)floor(a), g1 = (int)ceil(e);
+        /* a crop outside the frame leaves cells uncovered, never reads outside the grid */
         if (g0 < 0) g0 = 0;
+        if (g0 > grid) g0 = grid;
         if (g1 > grid) g1 = grid;
         m->band[i] = g0;
         for (int g = g0; g < g1 && g - g0 < m->span; g++) {
