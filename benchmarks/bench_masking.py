@@ -25,30 +25,8 @@ import numpy as np
 
 def signer_part_maps(frames: int = 16, grid: int = 32, seed: int = 0) -> np.ndarray:
     """Part maps of a signer with two moving hands and four arm segments, ``(T, 7, G, G)``."""
-    import cv2
-
-    from signmae_mm.datasets import PART_GROUPS, SAPIENS_CLASSES, part_maps_from_label_map
-    rng = np.random.default_rng(seed)
-    size = 256
-    labels = np.zeros((frames, size, size), np.int32)  # cv2 draws on int32, not int64
-    cls = {g: SAPIENS_CLASSES.index(n) for g, n in (
-        ('lh', 'Left_Hand'), ('rh', 'Right_Hand'), ('lla', 'Left_Lower_Arm'),
-        ('rla', 'Right_Lower_Arm'), ('lua', 'Left_Upper_Arm'), ('rua', 'Right_Upper_Arm'),
-        ('face', 'Face_Neck'))}
-    for t in range(frames):
-        img = labels[t]
-        cv2.ellipse(img, (128, 60), (28, 36), 0, 0, 360, cls['face'], -1)
-        for side, sx in (('l', 1), ('r', -1)):
-            shoulder = (128 + sx * 50, 110)
-            elbow = (128 + sx * 70, 170)
-            phase = 2 * np.pi * t / frames + (0 if side == 'l' else np.pi / 2)
-            hand = (int(128 + sx * 30 + 25 * np.cos(phase)), int(120 + 25 * np.sin(phase)))
-            cv2.line(img, shoulder, elbow, cls[side + 'ua'], 16)
-            cv2.line(img, elbow, hand, cls[side + 'la'], 14)
-            cv2.circle(img, hand, 14 + int(rng.integers(0, 3)), cls[side + 'h'], -1)
-    maps = part_maps_from_label_map(labels, (grid, grid))
-    assert maps.shape == (frames, len(PART_GROUPS), grid, grid)
-    return maps
+    from signmae_mm.testing import signer_part_maps as drawn
+    return drawn(frames, (grid, grid), seed)
 
 
 def clip_results(maps: np.ndarray, n: int = 32, seed: int = 0) -> List[Dict]:

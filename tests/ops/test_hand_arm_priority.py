@@ -3,15 +3,15 @@ import itertools
 import shutil
 from collections import Counter
 
-import cv2
 import numpy as np
 import pytest
 from mmaction.registry import TRANSFORMS
 
 import signmae_mm  # noqa: F401
-from signmae_mm.datasets import PART_GROUPS, SAPIENS_CLASSES, part_maps_from_label_map
+from signmae_mm.datasets import PART_GROUPS
 from signmae_mm.datasets.transforms import floyd_subset
 from signmae_mm.ops import HAS_COMPILED_OPS, hand_arm_priority, select_by_priority
+from signmae_mm.testing import signer_part_maps
 
 needs_ops = pytest.mark.skipif(not HAS_COMPILED_OPS, reason='compiled op not built')
 
@@ -23,25 +23,8 @@ def test_the_op_is_built_where_a_compiler_is():
 
 
 def _signer_maps(frames: int = 16, grid=(32, 32), seed: int = 0) -> np.ndarray:
-    """Part maps of a drawn signer: both hands circling, four arm segments, a face."""
-    rng = np.random.default_rng(seed)
-    size = 256
-    labels = np.zeros((frames, size, size), np.int32)
-    cls = {g: SAPIENS_CLASSES.index(n) for g, n in (
-        ('lh', 'Left_Hand'), ('rh', 'Right_Hand'), ('lla', 'Left_Lower_Arm'),
-        ('rla', 'Right_Lower_Arm'), ('lua', 'Left_Upper_Arm'), ('rua', 'Right_Upper_Arm'),
-        ('face', 'Face_Neck'))}
-    for t in range(frames):
-        img = labels[t]
-        cv2.ellipse(img, (128, 60), (28, 36), 0, 0, 360, cls['face'], -1)
-        for side, sx in (('l', 1), ('r', -1)):
-            shoulder, elbow = (128 + sx * 50, 110), (128 + sx * 70, 170)
-            phase = 2 * np.pi * t / frames + (0 if side == 'l' else np.pi / 2) + rng.uniform()
-            hand = (int(128 + sx * 30 + 25 * np.cos(phase)), int(120 + 25 * np.sin(phase)))
-            cv2.line(img, shoulder, elbow, cls[side + 'ua'], 16)
-            cv2.line(img, elbow, hand, cls[side + 'la'], 14)
-            cv2.circle(img, hand, 10 + int(rng.integers(0, 8)), cls[side + 'h'], -1)
-    return part_maps_from_label_map(labels, grid)
+    """Both hands circling (jittered, 10 to 17 px), four arm segments, a face."""
+    return signer_part_maps(frames, grid, seed, hand_radius=(10, 18), phase_jitter=1.0)
 
 
 def _results(maps, rng, out_hw=(224, 224), clip_len=16) -> dict:
