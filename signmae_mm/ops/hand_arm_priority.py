@@ -29,6 +29,17 @@ _NOT_BUILT = ('signmae_mm.ops: the compiled op was not built (no C compiler at i
               'reinstall with `pip install -e .` or use the NumPy path')
 
 
+def _query(maps: np.ndarray, group_table: bytes, t_slots: int, tubelet: int, mean: bool,
+           crop: Sequence[float], out_hw: Tuple[int, int], flip: Tuple[bool, bool],
+           patch_hw: Tuple[int, int], threshold: float, dilation: int) -> Tuple[tuple, int]:
+    """The 21 leading arguments that both C entry points take, and the clip's token count."""
+    t, p, gh, gw = maps.shape
+    (out_h, out_w), (ph, pw) = out_hw, patch_hw
+    query = (maps, t, p, gh, gw, group_table, t_slots, tubelet, int(mean), *crop, out_h, out_w,
+             int(flip[0]), int(flip[1]), ph, pw, threshold, dilation)
+    return query, t_slots * (out_h // ph) * (out_w // pw)
+
+
 def hand_arm_priority(maps: np.ndarray,
                       group_table: bytes,
                       t_slots: int,
@@ -68,12 +79,11 @@ def hand_arm_priority(maps: np.ndarray,
     """
     if _kernel is None:
         raise RuntimeError(_NOT_BUILT)
-    t, p, gh, gw = maps.shape
-    (out_h, out_w), (ph, pw) = out_hw, patch_hw
-    priority = np.empty(t_slots * (out_h // ph) * (out_w // pw), np.int8)
-    args = (maps, t, p, gh, gw, group_table, t_slots, tubelet, int(mean), *crop, out_h, out_w,
-            int(flip[0]), int(flip[1]), ph, pw, threshold, dilation, priority)
-    counts = _kernel(*args) if coverage is None else _kernel(*args, coverage)
+    query, n = _query(maps, group_table, t_slots, tubelet, mean, crop, out_hw, flip, patch_hw,
+                      threshold, dilation)
+    priority = np.empty(n, np.int8)
+    counts = _kernel(*query, priority) if coverage is None else _kernel(
+        *query, priority, coverage)
     return priority, counts
 
 
@@ -98,13 +108,10 @@ def hand_arm_mask(maps: np.ndarray, group_table: bytes, t_slots: int, tubelet: i
     """
     if _mask_kernel is None:
         raise RuntimeError(_NOT_BUILT)
-    t, p, gh, gw = maps.shape
-    (out_h, out_w), (ph, pw) = out_hw, patch_hw
-    n = t_slots * (out_h // ph) * (out_w // pw)
+    query, n = _query(maps, group_table, t_slots, tubelet, mean, crop, out_hw, flip, patch_hw,
+                      threshold, dilation)
     mask = np.empty(n, bool)
-    counts = _mask_kernel(maps, t, p, gh, gw, group_table, t_slots, tubelet, int(mean), *crop,
-                          out_h, out_w, int(flip[0]), int(flip[1]), ph, pw, threshold, dilation,
-                          np.empty(n, np.int8), budget, np.random.random, mask)
+    counts = _mask_kernel(*query, budget, np.random.random, mask)
     return (None if counts[0] == n else mask), counts
 
 

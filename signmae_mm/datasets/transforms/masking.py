@@ -402,7 +402,7 @@ class SegmentGuidedHandMask(_BaseTokenMask):
         t_slots, hp, wp = self._grid_of(size, results.get('filename', ''))
         if self._compiled_for(maps):
             cov = np.empty((len(self.priority_groups), t_slots, hp, wp), np.float32)
-            self._compiled_priority(np.ascontiguousarray(maps), geometry, t_slots, cov)
+            hand_arm_priority(*self._op_query(maps, geometry, t_slots), coverage=cov)
         else:
             cov = self._pooled_coverage(maps, geometry, t_slots)
         return cov / np.float32(self._full_units)
@@ -442,14 +442,12 @@ class SegmentGuidedHandMask(_BaseTokenMask):
     def _compiled_for(self, maps: np.ndarray) -> bool:
         return self._compiled and maps.dtype == np.uint8
 
-    def _compiled_priority(self, maps: np.ndarray, geometry: ClipGeometry, t_slots: int,
-                           coverage: Optional[np.ndarray] = None) -> Tuple[np.ndarray, List[int]]:
-        priority, counts = hand_arm_priority(
-            maps, self._group_table, t_slots, self.tubelet_size,
-            self.temporal_pool == 'mean', geometry.crop, geometry.out_hw,
-            (geometry.flip_h, geometry.flip_v), self.patch_size, self._threshold_units,
-            self.dilation, coverage)
-        return priority, list(counts)
+    def _op_query(self, maps: np.ndarray, geometry: ClipGeometry, t_slots: int) -> tuple:
+        """The arguments of the compiled ops (``signmae_mm.ops``) for this clip."""
+        return (np.ascontiguousarray(maps), self._group_table, t_slots, self.tubelet_size,
+                self.temporal_pool == 'mean', geometry.crop, geometry.out_hw,
+                (geometry.flip_h, geometry.flip_v), self.patch_size, self._threshold_units,
+                self.dilation)
 
     def _pooled_coverage(self, maps: np.ndarray, geometry: ClipGeometry,
                          t_slots: int) -> np.ndarray:
@@ -514,11 +512,7 @@ class SegmentGuidedHandMask(_BaseTokenMask):
         maps = self._checked_maps(results, size)
         geometry = get_clip_geometry(results)
         if self._compiled_for(maps):
-            mask, counts = hand_arm_mask(
-                np.ascontiguousarray(maps), self._group_table, t_slots, self.tubelet_size,
-                self.temporal_pool == 'mean', geometry.crop, geometry.out_hw,
-                (geometry.flip_h, geometry.flip_v), self.patch_size, self._threshold_units,
-                self.dilation, budget)
+            mask, counts = hand_arm_mask(*self._op_query(maps, geometry, t_slots), budget)
         else:
             priority, counts = self._numpy_priority(maps, geometry, t_slots)
             mask = self._select(priority, counts, budget) if counts[0] != n else None

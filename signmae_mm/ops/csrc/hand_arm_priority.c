@@ -382,25 +382,31 @@ done:
     return result;
 }
 
-/* hand_arm_mask(<query>, priority_out, budget, draw, mask_out) -> counts; the mask is written
+/* hand_arm_mask(<query>, budget, draw, mask_out) -> counts; the mask is written
  * unless no token has a priority (counts[0] == N: the caller falls back). `draw(s)` returns s
  * uniforms in [0, 1) as float64 (numpy.random.random, so the global seeding applies). */
 static PyObject *hand_arm_mask(PyObject *self, PyObject *args) {
     Query q;
-    Py_buffer out = {0}, mask = {0}, uni = {0};
+    Py_buffer mask = {0}, uni = {0};
     PyObject *draw = NULL, *drawn = NULL, *result = NULL;
     Py_ssize_t budget, counts[127];
+    int8_t *prio = NULL;
     if (query_parse(args, &q) < 0) return NULL;
     PyObject *rest = PyTuple_GetSlice(args, QUERY_ARGS, PyTuple_GET_SIZE(args));
-    if (!rest || !PyArg_ParseTuple(rest, "w*nOw*", &out, &budget, &draw, &mask)) goto done;
+    if (!rest || !PyArg_ParseTuple(rest, "nOw*", &budget, &draw, &mask)) goto done;
     if (query_check(&q) < 0) goto done;
     int L = query_levels(&q);
     Py_ssize_t n = query_tokens(&q);
-    if (out.len != n || mask.len != n || budget < 0 || budget > n) {
+    if (mask.len != n || budget < 0 || budget > n) {
         PyErr_SetString(PyExc_ValueError, "hand_arm_mask: inconsistent sizes");
         goto done;
     }
-    if (compute_priority(&q, out.buf, counts, NULL) < 0) goto done;
+    prio = malloc((size_t)n); /* the priorities stay internal: only the mask goes back */
+    if (!prio) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (compute_priority(&q, prio, counts, NULL) < 0) goto done;
     if (counts[0] != n) {
         int level = 0;
         Py_ssize_t m = 0, pop = 0;
@@ -413,14 +419,14 @@ static PyObject *hand_arm_mask(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "hand_arm_mask: draw(s) must return s float64");
             goto done;
         }
-        if (select_tokens(out.buf, n, level, m, pop, uni.buf, mask.buf) < 0) goto done;
+        if (select_tokens(prio, n, level, m, pop, uni.buf, mask.buf) < 0) goto done;
     }
     result = counts_tuple(counts, L);
 done:
+    free(prio);
     Py_XDECREF(rest);
     if (uni.obj) PyBuffer_Release(&uni);
     Py_XDECREF(drawn);
-    if (out.obj) PyBuffer_Release(&out);
     if (mask.obj) PyBuffer_Release(&mask);
     query_release(&q);
     return result;
@@ -456,8 +462,8 @@ static PyMethodDef methods[] = {
      "    out_h, out_w, flip_h, flip_v, patch_h, patch_w, thr, dilation, priority_out\n"
      "    [, coverage_out]) -> counts per level. See signmae_mm.ops.hand_arm_priority."},
     {"hand_arm_mask", hand_arm_mask, METH_VARARGS,
-     "hand_arm_mask(<the 21 arguments of hand_arm_priority>, priority_out, budget, draw,\n"
-     "    mask_out) -> counts per level. See signmae_mm.ops.hand_arm_mask."},
+     "hand_arm_mask(<the 21 arguments of hand_arm_priority>, budget, draw, mask_out)\n"
+     "    -> counts per level. See signmae_mm.ops.hand_arm_mask."},
     {"select_mask", select_mask, METH_VARARGS,
      "select_mask(priority, level, m, pop, uniforms, mask_out) -> None.\n"
      "See signmae_mm.ops.select_by_priority."},
