@@ -1,22 +1,32 @@
 """Masking ablation on the built-in demo set: hand-arm vs tube vs random masking vs no pretraining.
 
-For each seed, three pretraining runs that differ only in the mask (the demo configs
-``configs/demo/signmae-{handarm,tube,random}_vit-tiny-p16_16x2x1_signdemo.py``: same model, data,
-mask ratio and schedule, so equal compute), then the same finetuning of each pretrained encoder
-(``configs/demo/vit-tiny-p16_signmae-handarm-pre_16x2x1_signdemo.py`` with the run's checkpoint)
-and of a randomly initialised one (its twin ``vit-tiny-p16_scratch_16x2x1_signdemo.py``), each
-tested on the demo test split. Every run goes through ``mim train`` / ``mim test``, as a user's.
-Prints mean, standard deviation (over seeds) and range of per-instance and per-class top-1 for
-each variant, and the paired differences to no pretraining.
+For each seed and mask ratio, pretraining runs that differ only in the mask (the demo configs
+``configs/demo/signmae-{handarm,tube,random}_vit-tiny-p16_8x2x1_signdemo.py``: same model, data,
+mask ratio and schedule, so equal compute), then, for each pretrained encoder and for a randomly
+initialised one ("none"):
+
+* the same finetuning (``configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py`` with
+  the run's checkpoint, or its twin ``vit-tiny-p16_scratch_8x2x1_signdemo.py``) and a test on
+  the demo test split, through ``mim train`` / ``mim test`` as a user's;
+* a frozen-encoder linear probe (``tools/linear_probe.py``: the encoder's pooled features of
+  the training and test clips, classified by a logistic regression), the standard
+  self-supervised evaluation, cheaper and more sensitive to what pretraining learned.
+
+Prints mean, standard deviation (over seeds) and range of per-instance and per-class top-1 and of
+the accuracy on the shape pairs and the motion pairs (classes that differ only in the hand shape,
+or only in a late part of the motion), for the finetuning and the probe, and the paired
+differences (same seed) to no pretraining.
 
 Results are kept in ``WORK_DIR/results.json`` as they come; a second call with the same
 ``--work-dir`` and settings skips the runs already done (so an interrupted ablation resumes).
 
 Example (from the repository root, environment active)::
 
+    # the demo configs' schedules: 3 seeds x (3 masks x 2 ratios + none), about 4 CPU-hours
     python benchmarks/ablate_masking.py --seeds 0 1 2
-    python benchmarks/ablate_masking.py --seeds 0 1 2 3 4 --pretrain-epochs 20 \
-        --finetune-epochs 20 --work-dir work_dirs/ablate_masking_long
+    # half schedules, the 0.9 ratio only, two runs at a time (one torch thread each)
+    python benchmarks/ablate_masking.py --seeds 0 1 2 --mask-ratios 0.9 --pretrain-epochs 13 \
+        --finetune-epochs 10 --jobs 2 --work-dir work_dirs/ablate_masking_half
 """
 import argparse
 import json
@@ -35,15 +45,17 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join('configs', 'demo')
 PRETRAIN_CONFIGS = {
-    'hand-arm': osp.join(DEMO, 'signmae-handarm_vit-tiny-p16_16x2x1_signdemo.py'),
-    'tube': osp.join(DEMO, 'signmae-tube_vit-tiny-p16_16x2x1_signdemo.py'),
-    'random': osp.join(DEMO, 'signmae-random_vit-tiny-p16_16x2x1_signdemo.py'),
+    'hand-arm': osp.join(DEMO, 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py'),
+    'tube': osp.join(DEMO, 'signmae-tube_vit-tiny-p16_8x2x1_signdemo.py'),
+    'random': osp.join(DEMO, 'signmae-random_vit-tiny-p16_8x2x1_signdemo.py'),
 }
-FINETUNE_CONFIG = osp.join(DEMO, 'vit-tiny-p16_signmae-handarm-pre_16x2x1_signdemo.py')
-SCRATCH_CONFIG = osp.join(DEMO, 'vit-tiny-p16_scratch_16x2x1_signdemo.py')
-VARIANTS = ('hand-arm', 'tube', 'random', 'none')
-METRICS = (('acc/per_instance_top1', 'per-instance top-1'),
-           ('acc/per_class_top1', 'per-class top-1'))
+FINETUNE_CONFIG = osp.join(DEMO, 'vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py')
+SCRATCH_CONFIG = osp.join(DEMO, 'vit-tiny-p16_scratch_8x2x1_signdemo.py')
+MASKS = ('hand-arm', 'tube', 'random', 'none')
+METRICS = (('acc/per_instance_top1', 'top-1'), ('acc/per_class_top1', 'per-class'),
+           ('acc/shape_pairs_top1', 'shape pairs'), ('acc/motion_pairs_top1', 'motion pairs'))
+#: What each run is evaluated by: finetuning (``ft``) and the frozen-encoder probe (``probe``).
+EVALS = (('ft', 'finetuned'), ('probe', 'linear probe'))
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,8 +64,10 @@ def parse_args() -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
                         help='training seeds (randomness.seed of every run)')
-    parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=VARIANTS,
+    parser.add_argument('--masks', nargs='+', default=list(MASKS), choices=MASKS,
                         help='pretraining masks to compare; "none" = no pretraining')
+    parser.add_argument('--mask-ratios', type=float, nargs='+', default=[0.9, 0.75],
+                        help='mask ratios of the pretraining runs (each mask at each ratio)')
     parser.add_argument('--pretrain-epochs', type=int, default=None,
                         help='pretraining epochs (default: the demo config\'s)')
     parser.add_argument('--finetune-epochs', type=int, default=None,
@@ -169,6 +183,36 @@ def _remove(path: Optional[str]) -> None:
         os.remove(path)
 
 
+def variant_name(mask: str, ratio: Optional[float]) -> str:
+    """``'hand-arm@0.9'``, or ``'none'`` for no pretraining."""
+    return 'none' if mask == 'none' else f'{mask}@{ratio:g}'
+
+
+def mask_ratio_option(config: str, ratio: float) -> str:
+    """The ``--cfg-options`` entry that sets the ratio of a pretraining config's mask transform."""
+    from mmengine.config import Config
+    pipeline = Config.fromfile(osp.join(REPO, config)).train_dataloader.dataset.pipeline
+    index = [i for i, t in enumerate(pipeline) if 'Mask' in t['type']]
+    if len(index) != 1:
+        raise ValueError(f'{config}: expected one mask transform in the train pipeline, got '
+                         f'{[pipeline[i]["type"] for i in index]}')
+    return f'train_dataloader.dataset.pipeline.{index[0]}.ratio={ratio}'
+
+
+def _prediction_metrics(predictions: str, ann_file: str) -> Dict[str, float]:
+    """Accuracy per kind of pair of the predictions that ``mim test --dump`` wrote."""
+    from mmengine.fileio import load
+
+    from signmae_mm.evaluation import load_pairs, pair_kind_accuracy
+    pairs, classes = load_pairs([ann_file])
+    if not pairs:
+        return {}
+    preds = load(predictions)
+    scores = np.stack([np.asarray(p['pred_score']) for p in preds])
+    labels = np.array([int(p['gt_label']) for p in preds])
+    return pair_kind_accuracy(scores, labels, pairs, classes)
+
+
 class Ablation:
     """The runs of one ablation and their results (``results.json``)."""
 
@@ -181,6 +225,8 @@ class Ablation:
         self.finetune = dict(epochs=args.finetune_epochs or ft['epochs'], warmup=ft['warmup'])
         self.settings = dict(pretrain_epochs=self.pretrain['epochs'],
                              finetune_epochs=self.finetune['epochs'], data=args.data)
+        self.variants = [variant_name(m, r) for m in args.masks
+                         for r in ([None] if m == 'none' else args.mask_ratios)]
         self.threads = (max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None)
         self._lock = threading.Lock()
         self.results_file = osp.join(self.work_dir, 'results.json')
@@ -202,19 +248,19 @@ class Ablation:
             json.dump(dict(settings=self.settings, runs=self.results), f, indent=1)
         os.replace(tmp, self.results_file)
 
-    def pretrain_run(self, mask: str, seed: int) -> tuple:
-        """Pretrain with ``mask``; returns (checkpoint, seconds)."""
-        work = osp.join(self.work_dir, f'seed{seed}', f'pretrain_{mask}')
-        options = [f'randomness.seed={seed}',
+    def pretrain_run(self, mask: str, ratio: float, seed: int) -> tuple:
+        """Pretrain with ``mask`` at ``ratio``; returns (checkpoint, seconds)."""
+        work = osp.join(self.work_dir, f'seed{seed}', f'pretrain_{variant_name(mask, ratio)}')
+        config = PRETRAIN_CONFIGS[mask]
+        options = [f'randomness.seed={seed}', mask_ratio_option(config, ratio),
                    *schedule_options(self.pretrain['epochs'], self.pretrain['warmup']),
                    *data_options(self.args.data, ['train'], sign_ann=True)]
-        seconds = run_mim(['train', 'mmaction', PRETRAIN_CONFIGS[mask], '--work-dir', work,
-                           '--cfg-options', *options], osp.join(work, 'mim_train.log'),
-                          self.threads)
+        seconds = run_mim(['train', 'mmaction', config, '--work-dir', work, '--cfg-options',
+                           *options], osp.join(work, 'mim_train.log'), self.threads)
         return _last_checkpoint(work), seconds
 
     def finetune_and_test(self, variant: str, seed: int, checkpoint: Optional[str]) -> dict:
-        """Finetune (from ``checkpoint``, or from scratch) and test; returns the run's record."""
+        """Finetune (from ``checkpoint``, or from scratch) and test; returns the metrics."""
         work = osp.join(self.work_dir, f'seed{seed}', f'finetune_{variant}')
         config = SCRATCH_CONFIG if checkpoint is None else FINETUNE_CONFIG
         epochs = self.finetune['epochs']
@@ -228,42 +274,68 @@ class Ablation:
                            *options], osp.join(work, 'mim_train.log'), self.threads)
         finetuned = _last_checkpoint(work)
         test_dir = osp.join(work, 'test')
+        predictions = osp.join(test_dir, 'predictions.pkl')
         start = time.time()
         test_options = data_options(self.args.data, ['test'])
         test_s = run_mim(['test', 'mmaction', config, '--checkpoint', finetuned, '--work-dir',
-                          test_dir, *(['--cfg-options', *test_options] if test_options else [])],
+                          test_dir, '--dump', predictions,
+                          *(['--cfg-options', *test_options] if test_options else [])],
                          osp.join(test_dir, 'mim_test.log'), self.threads)
         metrics = _test_metrics(test_dir, start - 1)
+        metrics.update(_prediction_metrics(predictions, osp.join(self.args.data, 'test.json')))
         if not self.args.keep_checkpoints:
             _remove(finetuned)
-        return dict(variant=variant, seed=seed, finetune_seconds=round(train_s, 1),
-                    test_seconds=round(test_s, 1),
-                    **{key: metrics[key] for key, _ in METRICS},
-                    per_instance_top5=metrics.get('acc/per_instance_top5'))
+        return dict(metrics, seconds=round(train_s, 1), test_seconds=round(test_s, 1))
+
+    def probe(self, variant: str, seed: int, checkpoint: Optional[str]) -> dict:
+        """Frozen-encoder linear probe (``tools/linear_probe.py``); returns the metrics."""
+        work = osp.join(self.work_dir, f'seed{seed}', f'probe_{variant}')
+        os.makedirs(work, exist_ok=True)
+        out = osp.join(work, 'probe.json')
+        data = self.args.data
+        cmd = [sys.executable, osp.join('tools', 'linear_probe.py'), FINETUNE_CONFIG,
+               checkpoint or 'none', f'{data}/train.json', f'{data}/test.json',
+               '--video-prefix', f'{data}/videos', '--seed', str(seed), '--out', out]
+        env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+        if self.threads is not None:
+            env.update(OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads))
+        start = time.time()
+        with open(osp.join(work, 'probe.log'), 'w') as log:
+            proc = subprocess.run(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f'linear probe failed (exit {proc.returncode}), log '
+                               f'{osp.join(work, "probe.log")}')
+        with open(out) as f:
+            metrics = json.load(f)
+        return dict({k: v for k, v in metrics.items() if k.startswith('acc/')},
+                    seconds=round(time.time() - start, 1))
 
     def run_one(self, variant: str, seed: int) -> None:
-        """Pretrain (unless ``variant`` is 'none'), finetune and test one (variant, seed)."""
+        """Pretrain (unless ``variant`` is 'none'), then finetune + test and probe."""
         key = f'{variant}/seed{seed}'
         start = time.time()
         checkpoint, pretrain_s = None, 0.0
         if variant != 'none':
+            mask, ratio = variant.split('@')
             print(f'[{key}] pretraining ({self.pretrain["epochs"]} epochs)', flush=True)
-            checkpoint, pretrain_s = self.pretrain_run(variant, seed)
+            checkpoint, pretrain_s = self.pretrain_run(mask, float(ratio), seed)
+        print(f'[{key}] linear probe', flush=True)
+        probe = self.probe(variant, seed, checkpoint)
         print(f'[{key}] finetuning ({self.finetune["epochs"]} epochs) and testing', flush=True)
-        record = self.finetune_and_test(variant, seed, checkpoint)
-        record['pretrain_seconds'] = round(pretrain_s, 1)
+        ft = self.finetune_and_test(variant, seed, checkpoint)
         if not self.args.keep_checkpoints:
             _remove(checkpoint)
+        record = dict(variant=variant, seed=seed, pretrain_seconds=round(pretrain_s, 1),
+                      ft=ft, probe=probe)
         with self._lock:
             self.results[key] = record
             self._save()
-        print(f'[{key}] per-instance top-1 {100 * record[METRICS[0][0]]:.1f} %, '
-              f'per-class top-1 {100 * record[METRICS[1][0]]:.1f} % '
-              f'({time.time() - start:.0f} s)', flush=True)
+        print(f'[{key}] finetuned top-1 {100 * ft[METRICS[0][0]]:.1f} %, linear probe top-1 '
+              f'{100 * probe[METRICS[0][0]]:.1f} % ({time.time() - start:.0f} s)', flush=True)
 
     def run(self) -> None:
         """Run every (seed, variant) not in ``results.json`` yet, ``--jobs`` at a time."""
-        todo = [(variant, seed) for seed in self.args.seeds for variant in self.args.variants
+        todo = [(variant, seed) for seed in self.args.seeds for variant in self.variants
                 if f'{variant}/seed{seed}' not in self.results]
         if self.args.jobs <= 1:
             for variant, seed in todo:
@@ -273,54 +345,74 @@ class Ablation:
             for future in [pool.submit(self.run_one, v, s) for v, s in todo]:
                 future.result()
 
+    def _values(self, variant: str, evaluation: str, key: str) -> Dict[int, float]:
+        out = {}
+        for seed in self.args.seeds:
+            run = self.results.get(f'{variant}/seed{seed}')
+            if run is not None and key in run[evaluation]:
+                out[seed] = 100 * run[evaluation][key]
+        return out
+
     def report(self) -> str:
-        """The table of mean, std and range over seeds, and paired differences to 'none'."""
+        """Tables of mean, std and range over seeds, and paired differences to 'none'."""
         seeds = self.args.seeds
-        lines = [f'Masking ablation on {self.args.data}: pretraining {self.pretrain["epochs"]} '
-                 f'epochs (mask ratio 0.9, same model and schedule for every mask), finetuning '
-                 f'{self.finetune["epochs"]} epochs, seeds {seeds}; test top-1 in %, '
-                 'mean +- std over seeds [min, max]', '']
-        header = f'{"pretraining":12s}' + ''.join(f' | {name:>27s}' for _, name in METRICS)
-        header += ' | pretrain s | finetune s'
-        lines += [header, '-' * len(header)]
-        values: Dict[str, Dict[str, np.ndarray]] = {}
-        for variant in self.args.variants:
-            runs = [self.results.get(f'{variant}/seed{s}') for s in seeds]
-            runs = [r for r in runs if r is not None]
-            if not runs:
+        test_size = None
+        ann = osp.join(self.args.data, 'test.json')
+        if osp.isfile(ann):
+            with open(ann) as f:
+                test_size = len(json.load(f)['data_list'])
+        lines = [f'Masking ablation on {self.args.data} ({test_size} test videos): pretraining '
+                 f'{self.pretrain["epochs"]} epochs (same model, data and schedule for every '
+                 f'mask), finetuning {self.finetune["epochs"]} epochs, seeds {seeds}; test '
+                 'accuracy in %, mean +- std over seeds [min, max]']
+        for evaluation, title in EVALS:
+            header = f'{"pretraining":15s}' + ''.join(f' | {name:>24s}' for _, name in METRICS)
+            lines += ['', f'{title}:', header, '-' * len(header)]
+            for variant in self.variants:
+                row, n = f'{variant:15s}', 0
+                for key, _ in METRICS:
+                    v = np.array(list(self._values(variant, evaluation, key).values()))
+                    n = max(n, len(v))
+                    if len(v) == 0:
+                        row += f' | {"-":>24s}'
+                        continue
+                    std = v.std(ddof=1) if len(v) > 1 else 0.0
+                    row += f' | {v.mean():5.1f} +- {std:4.1f} [{v.min():5.1f}, {v.max():5.1f}]'
+                if n:
+                    lines.append(row + (f'   (n={n})' if n != len(seeds) else ''))
+            if 'none' not in self.variants:
                 continue
-            row = f'{variant:12s}'
-            values[variant] = {}
-            for key, _ in METRICS:
-                v = 100 * np.array([r[key] for r in runs])
-                values[variant][key] = v
-                std = v.std(ddof=1) if len(v) > 1 else 0.0
-                row += f' | {v.mean():5.1f} +- {std:4.1f} [{v.min():5.1f}, {v.max():5.1f}]'
-            row += (f' | {np.mean([r["pretrain_seconds"] for r in runs]):10.0f}'
-                    f' | {np.mean([r["finetune_seconds"] for r in runs]):10.0f}')
-            lines.append(row + (f'   (n={len(runs)})' if len(runs) != len(seeds) else ''))
-        if 'none' in values:
-            lines += ['', 'paired difference to no pretraining (same seed), percentage points, '
-                      'mean +- std:']
-            for variant in values:
+            lines += ['', f'{title}, paired difference to no pretraining (same seed), '
+                      'percentage points, mean +- std [min, max]:']
+            for variant in self.variants:
                 if variant == 'none':
                     continue
-                row = f'{variant:12s}'
+                row, any_pair = f'{variant:15s}', False
                 for key, name in METRICS:
-                    a, b = values[variant][key], values['none'][key]
-                    if len(a) != len(b):
-                        row += f' | {name}: unpaired'
+                    a = self._values(variant, evaluation, key)
+                    b = self._values('none', evaluation, key)
+                    d = np.array([a[s] - b[s] for s in a if s in b])
+                    if len(d) == 0:
+                        row += f' | {name}: -'
                         continue
-                    d = a - b
+                    any_pair = True
                     std = d.std(ddof=1) if len(d) > 1 else 0.0
-                    row += f' | {name}: {d.mean():+5.1f} +- {std:4.1f}'
-                lines.append(row)
-        lines += ['', 'per seed (per-instance / per-class top-1):']
-        for variant in values:
-            per_seed = ', '.join(
-                f's{s}: {100 * r[METRICS[0][0]]:.1f} / {100 * r[METRICS[1][0]]:.1f}'
-                for s in seeds for r in [self.results.get(f'{variant}/seed{s}')] if r)
-            lines.append(f'{variant:12s} {per_seed}')
+                    row += (f' | {name}: {d.mean():+5.1f} +- {std:4.1f} '
+                            f'[{d.min():+5.1f}, {d.max():+5.1f}]')
+                if any_pair:
+                    lines.append(row)
+        lines += ['', 'per seed (finetuned / probe top-1):']
+        for variant in self.variants:
+            ft = self._values(variant, 'ft', METRICS[0][0])
+            probe = self._values(variant, 'probe', METRICS[0][0])
+            if ft:
+                lines.append(f'{variant:15s} ' + ', '.join(
+                    f's{s}: {ft[s]:.1f} / {probe.get(s, float("nan")):.1f}' for s in ft))
+        times = [r['pretrain_seconds'] for r in self.results.values() if r['pretrain_seconds']]
+        ft_times = [r['ft']['seconds'] for r in self.results.values()]
+        if ft_times:
+            lines += ['', f'median seconds: pretraining {np.median(times) if times else 0:.0f}, '
+                      f'finetuning {np.median(ft_times):.0f}']
         return '\n'.join(lines)
 
 

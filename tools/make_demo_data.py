@@ -4,7 +4,7 @@ Writes mp4 clips, their sign annotations (COCO-WholeBody keypoints, person boxes
 balanced train/val/test annotation lists for ``SignVideoDataset``.
 
 Example:
-    python tools/make_demo_data.py data/demo --num-classes 10 --videos-per-class 24
+    python tools/make_demo_data.py data/demo --num-classes 10 --videos-per-class 300
 """
 import argparse
 import os
@@ -18,10 +18,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('out_dir', nargs='?', default='data/demo', help='output folder')
     parser.add_argument('--num-classes', type=int, default=10,
                         help='classes (an even number keeps the fine-grained pairs whole)')
-    parser.add_argument('--videos-per-class', type=int, default=24,
+    parser.add_argument('--videos-per-class', type=int, default=300,
                         help='videos per class, split 4:1:1 into train/val/test')
-    parser.add_argument('--num-frames', type=int, default=32, help='frames per video')
-    parser.add_argument('--size', type=int, nargs='+', default=[112],
+    parser.add_argument('--num-frames', type=int, default=16, help='frames per video')
+    parser.add_argument('--size', type=int, nargs='+', default=[64],
                         help='frame size: S or H W')
     parser.add_argument('--grid', type=int, nargs=2, default=[32, 32],
                         help='part-map grid (rows, columns)')

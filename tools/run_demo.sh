@@ -5,7 +5,10 @@
 #   3. finetuning of its encoder in mmaction2's stock
 #      Recognizer3D + VisionTransformer                (mim train, configs/demo/vit-tiny-*-pre_*),
 #   4. testing on the demo test split                  (mim test),
-# then prints per-instance top-1/top-5 and per-class top-1.
+#   5. the raw-pixel linear baseline on the same split (tools/pixel_baseline.py),
+#   6. a reconstruction picture of a test clip         (tools/visualize_reconstruction.py),
+# then prints per-instance top-1/top-5, per-class top-1 and the accuracy on the shape and motion
+# pairs of the model beside the baseline's.
 #
 # Usage (from anywhere, with the environment of tools/install.sh active so that `mim` is found):
 #   bash tools/run_demo.sh [extra --cfg-options for both training runs]
@@ -18,8 +21,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PRETRAIN_CFG=configs/demo/signmae-handarm_vit-tiny-p16_16x2x1_signdemo.py
-FINETUNE_CFG=configs/demo/vit-tiny-p16_signmae-handarm-pre_16x2x1_signdemo.py
+PRETRAIN_CFG=configs/demo/signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py
+FINETUNE_CFG=configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py
 DATA="${SIGNMAE_DEMO_DATA:-data/demo}"
 WORK="${SIGNMAE_DEMO_WORK_DIR:-work_dirs}"
 PRETRAIN_DIR="$WORK/$(basename "$PRETRAIN_CFG" .py)"
@@ -89,28 +92,66 @@ test_options=()
 mkdir -p "$TEST_DIR"
 MARK="$TEST_DIR/.started"
 touch "$MARK"
+PREDICTIONS="$TEST_DIR/predictions.pkl"
 mim test mmaction "$FINETUNE_CFG" --checkpoint "$FINETUNED" --work-dir "$TEST_DIR" \
-    ${test_options[@]+--cfg-options "${test_options[@]}"}
+    --dump "$PREDICTIONS" ${test_options[@]+--cfg-options "${test_options[@]}"}
 # mmengine writes the test metrics to <work-dir>/<timestamp>/<timestamp>.json
 RESULT="$(find "$TEST_DIR" -mindepth 2 -maxdepth 2 -name '*.json' -newer "$MARK" \
     | sort | tail -n 1)"
 [ -n "$RESULT" ] || die "mim test wrote no metrics file in $TEST_DIR"
 log "testing done in $(elapsed "$T")"
 
-"$PY" - "$RESULT" "$DATA/test.json" "$(elapsed "$START")" <<'EOF'
+# 5. Raw-pixel baseline on the same split ----------------------------------------------------
+T=$(date +%s)
+BASELINE="$WORK/pixel_baseline.json"
+log "raw-pixel baseline: tools/pixel_baseline.py"
+# the frames the model sees (8 x interval 2 of the 16-frame demo videos), no augmentation
+"$PY" tools/pixel_baseline.py "$DATA/train.json" "$DATA/test.json" \
+    --video-prefix "$DATA/videos" --num-frames 8 --out "$BASELINE"
+log "baseline done in $(elapsed "$T")"
+
+# 6. What the pretraining learned: a test clip, masked and reconstructed ------------------------
+RECON="$WORK/reconstruction.png"
+CLIP="$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["data_list"][0]["filename"])' \
+    "$DATA/test.json")"
+log "reconstruction of test clip $CLIP: tools/visualize_reconstruction.py"
+"$PY" tools/visualize_reconstruction.py "$PRETRAIN_CFG" "$PRETRAINED" \
+    --video "$DATA/videos/$CLIP" --sign-ann "$DATA/sign_ann/${CLIP%.mp4}.npz" --out "$RECON"
+
+"$PY" - "$RESULT" "$PREDICTIONS" "$BASELINE" "$DATA/test.json" "$RECON" "$(elapsed "$START")" \
+    <<'EOF'
 import json
 import sys
 
-result, ann_file, wall = sys.argv[1:]
-metrics = json.load(open(result))
+import numpy as np
+from mmengine.fileio import load
+
+from signmae_mm.evaluation import load_pairs, pair_kind_accuracy
+
+result, predictions, baseline, ann_file, recon, wall = sys.argv[1:]
+model = json.load(open(result))
+base = json.load(open(baseline))
 data_list = json.load(open(ann_file))['data_list']
 classes = len({entry['label'] for entry in data_list})
+pairs, names = load_pairs([ann_file])
+if pairs:
+    preds = load(predictions)
+    scores = np.stack([np.asarray(p['pred_score']) for p in preds])
+    labels = np.array([int(p['gt_label']) for p in preds])
+    model.update(pair_kind_accuracy(scores, labels, pairs, names))
 print(f'\nSignMAE demo: hand-arm pretraining -> finetuning -> test on {ann_file} '
       f'({len(data_list)} videos, {classes} classes, chance {100 / classes:.1f} %)')
+print(f'  {"":22s} {"SignMAE":>8s} {"pixels":>8s}   (pixels: linear classifier on raw pixels)')
 for key, name in (('acc/per_instance_top1', 'per-instance top-1'),
                   ('acc/per_instance_top5', 'per-instance top-5'),
-                  ('acc/per_class_top1', 'per-class top-1')):
-    print(f'  {name:19s} {100 * metrics[key]:6.2f} %')
+                  ('acc/per_class_top1', 'per-class top-1'),
+                  ('acc/shape_pairs_top1', 'top-1, shape pairs'),
+                  ('acc/motion_pairs_top1', 'top-1, motion pairs'),
+                  ('acc/right_pair', 'right pair')):
+    if key in model and key in base:
+        print(f'  {name:22s} {100 * model[key]:7.2f}% {100 * base[key]:7.2f}%')
 print(f'  metrics: {result}')
+print(f'  baseline: {baseline}')
+print(f'  reconstruction of a test clip: {recon}')
 print(f'  total wall time: {wall}')
 EOF

@@ -122,9 +122,9 @@ def _remove_previous(root: str) -> None:
 
 def write_demo_dataset(root: str,
                        num_classes: int = 10,
-                       videos_per_class: int = 24,
-                       num_frames: int = 32,
-                       size: Union[int, Sequence[int]] = 112,
+                       videos_per_class: int = 300,
+                       num_frames: int = 16,
+                       size: Union[int, Sequence[int]] = 64,
                        seed: int = 0,
                        grid: Sequence[int] = (32, 32),
                        val_fraction: float = 1 / 6,
@@ -136,10 +136,10 @@ def write_demo_dataset(root: str,
         root (str): Output folder (created). Clips of an earlier demo set there are replaced.
         num_classes (int): Classes, the first of :data:`signmae_mm.demo.VOCABULARY` (an even
             number keeps every fine-grained pair whole). Defaults to 10.
-        videos_per_class (int): Videos per class. Defaults to 24.
-        num_frames (int): Frames per video. Defaults to 32.
+        videos_per_class (int): Videos per class. Defaults to 300 (2000 / 500 / 500).
+        num_frames (int): Frames per video. Defaults to 16.
         size (int | Sequence[int]): ``S`` or ``(H, W)``. decord 0.6.0 misreads mp4v files of
-            some small widths (16, 24, 48, 72); 64, 96, 112, 128, 224 are fine. Defaults to 112.
+            some small widths (16, 24, 48, 72); 64, 96, 112, 128, 224 are fine. Defaults to 64.
         seed (int): Seed of the whole set. Defaults to 0.
         grid (Sequence[int]): ``(Gh, Gw)`` part-map grid. Defaults to ``(32, 32)``.
         val_fraction (float): Share of each class in the validation split. Defaults to 1/6.

@@ -1,5 +1,5 @@
 """VideoMAE's reconstruction target and loss: per-tubelet normalised pixels, masked tokens only."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 from mmaction.registry import MODELS
@@ -24,6 +24,10 @@ class PixelReconstructionHead(BaseModule):
     Only tokens that the encoder masked count: the loss is weighted by the encoder mask at the
     reconstructed positions (with dual masking the decoder also reconstructs some visible
     positions, which get weight 0).
+
+    Beside ``loss_rec`` it reports ``floor_rec``, the loss of the trivial predictor that knows
+    each masked tubelet's mean colour (:meth:`mean_predictor_loss`): a model whose ``loss_rec``
+    stays above it predicts the masked content no better than a flat patch of the right colour.
 
     Args:
         patch_size (int): Token side in pixels. Defaults to 16.
@@ -77,7 +81,7 @@ class PixelReconstructionHead(BaseModule):
              video: Tensor,
              mask: Tensor,
              target_mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
-        """Reconstruction loss on the masked tokens.
+        """Reconstruction loss on the masked tokens, and its mean-predictor floor.
 
         Args:
             pred (Tensor): ``(B, M, D)`` decoder predictions for the positions where
@@ -88,19 +92,65 @@ class PixelReconstructionHead(BaseModule):
                 positions. Defaults to ``mask``.
 
         Returns:
-            dict[str, Tensor]: ``loss_rec``.
+            dict[str, Tensor]: ``loss_rec`` (optimised) and ``floor_rec``: the loss of
+            predicting every masked tubelet by its own per-channel mean (see
+            :meth:`mean_predictor_loss`), without gradient. Its key holds no ``'loss'``, so
+            mmengine's ``parse_losses`` logs it beside ``loss_rec`` but does not add it to the
+            optimised total.
         """
         if target_mask is None:
             target_mask = mask
         target = self.construct_target(video)
-        b, m, _ = pred.shape
         if target.shape[1] != mask.shape[1] or target.shape[-1] != pred.shape[-1]:
             raise ValueError(f'prediction {tuple(pred.shape)} does not fit the target '
                              f'{tuple(target.shape)} of this clip')
-        # Boolean selection keeps the (t, h, w) order, the decoder's output order.
-        target = target[target_mask].reshape(b, m, -1)
-        weight = mask[target_mask].reshape(b, m)
-        return dict(loss_rec=self.loss_module(pred, target, weight))
+        target, weight = self._select(target, mask, target_mask)
+        with torch.no_grad():
+            floor = self.loss_module(self._tubelet_means(target, video.shape[1]), target, weight)
+        return dict(loss_rec=self.loss_module(pred, target, weight), floor_rec=floor.detach())
+
+    @torch.no_grad()
+    def mean_predictor_loss(self,
+                            video: Tensor,
+                            mask: Tensor,
+                            target_mask: Optional[Tensor] = None) -> Tensor:
+        """The loss of predicting each masked tubelet by its own per-channel mean.
+
+        A reference for ``loss_rec``: a model that knows the colour of every hidden tubelet but
+        nothing of its content reaches this loss. With ``norm_pix`` the mean is 0 in the
+        normalised target, and the floor is ``(n - 1) / n`` per non-flat tubelet of ``n`` pixels
+        (the biased over the unbiased variance; flat tubelets give 0); without it, the floor
+        is the tubelets' (biased) per-channel variance in ``pixel / pixel_scale`` units. The
+        tokens and weights are those of :meth:`loss`, through the same loss module.
+
+        Args:
+            video (Tensor): ``(B, C, T, H, W)`` clip in pixel values.
+            mask (Tensor): ``(B, N)`` bool encoder mask, True = masked.
+            target_mask (Tensor, optional): ``(B, N)`` bool, the decoder's reconstructed
+                positions. Defaults to ``mask``.
+
+        Returns:
+            Tensor: Scalar loss (float32).
+        """
+        if target_mask is None:
+            target_mask = mask
+        target, weight = self._select(self.construct_target(video), mask, target_mask)
+        return self.loss_module(self._tubelet_means(target, video.shape[1]), target, weight)
+
+    @staticmethod
+    def _select(target: Tensor, mask: Tensor, target_mask: Tensor) -> Tuple[Tensor, Tensor]:
+        """The target at ``target_mask`` ``(B, M, D)`` and its weights ``(B, M)`` (``mask``)."""
+        b, d = target.shape[0], target.shape[-1]
+        # Boolean selection keeps the (t, h, w) order, the decoder's output order; every row
+        # holds the same count (the backbone and decoder check it).
+        return target[target_mask].reshape(b, -1, d), mask[target_mask].reshape(b, -1)
+
+    @staticmethod
+    def _tubelet_means(target: Tensor, channels: int) -> Tensor:
+        """Each token's per-channel mean over its pixels, broadcast back to ``(B, M, D)``."""
+        b, m, d = target.shape
+        per_channel = target.reshape(b, m, -1, channels)  # (pt, ph, pw, C) layout per token
+        return per_channel.mean(dim=2, keepdim=True).expand_as(per_channel).reshape(b, m, d)
 
     def unpatchify_prediction(self, pred: Tensor, video: Tensor, target_mask: Tensor) -> Tensor:
         """Predicted pixel values (in the clip's scale) of the reconstructed tokens.

@@ -58,7 +58,7 @@ def test_loss_mode_trains_every_part(model):
     data = model.data_preprocessor(raw_batch(), training=True)
     assert data['inputs'].shape == (2, 1, 3, 8, 32, 32)
     losses = model(**data, mode='loss', masks=random_masks(2, 48))
-    assert set(losses) == {'loss_rec'} and torch.isfinite(losses['loss_rec'])
+    assert set(losses) == {'loss_rec', 'floor_rec'} and torch.isfinite(losses['loss_rec'])
     losses['loss_rec'].backward()
     for name in ('backbone.patch_embed.projection.weight', 'backbone.blocks.0.attn.qkv.weight',
                  'backbone.blocks.1.attn.q_bias', 'backbone.norm.weight',

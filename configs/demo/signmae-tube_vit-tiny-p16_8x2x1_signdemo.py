@@ -1,7 +1,7 @@
 # The tube-masking twin of the demo's hand-arm pretraining (VideoMAE's tube mask, ratio 0.9):
 # same model, data and schedule; only the mask transform differs (as in the real tube config).
-#   mim train mmaction configs/demo/signmae-tube_vit-tiny-p16_16x2x1_signdemo.py
-_base_ = ['./signmae-handarm_vit-tiny-p16_16x2x1_signdemo.py']
+#   mim train mmaction configs/demo/signmae-tube_vit-tiny-p16_8x2x1_signdemo.py
+_base_ = ['./signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py']
 
 custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
 default_scope = 'mmaction'

@@ -1,40 +1,44 @@
 # Finetuning the demo's SignMAE-pretrained tiny ViT on the demo set (10 signs) with mmaction2's
 # stock Recognizer3D + VisionTransformer + TimeSformerHead: the real finetuning recipe
 # (configs/signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py) at the demo's sizes.
-#   mim train mmaction configs/demo/vit-tiny-p16_signmae-handarm-pre_16x2x1_signdemo.py
-#   mim test mmaction configs/demo/vit-tiny-p16_signmae-handarm-pre_16x2x1_signdemo.py \
-#       --checkpoint work_dirs/vit-tiny-p16_signmae-handarm-pre_16x2x1_signdemo/epoch_<N>.pth
+#   mim train mmaction configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py
+#   mim test mmaction configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py \
+#       --checkpoint work_dirs/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo/epoch_<N>.pth
 # The encoder comes from the demo pretraining run (its last checkpoint, by the `backbone.` keys);
 # another one: --cfg-options model.backbone.init_cfg.checkpoint=PATH.
+#
+# What differs from the real recipe besides sizes, and why: WLASL's augmentation (mixup 0.8,
+# cutmix 1.0, crops of 30-100 % of the frame) was made for 14k videos of 224 px; on 800 videos of
+# 64 px, where a hand is a few pixels, it hides the very detail that tells a pair of signs apart
+# (configs/demo/README.md has the figures). The demo keeps label smoothing, layer decay and the
+# schedule's shape, crops 80-100 % of the frame, blends nothing and drops no path (4 blocks).
 _base_ = ['../signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py']
 
 custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
 default_scope = 'mmaction'
 
 num_classes = 10
-img_size = 112
-num_frames = 16
+img_size = 64
+num_frames = 8
 frame_interval = 2
+embed_dims = 128
 depth = 4
 max_epochs = 20
 warmup_epochs = 2
 
-pretrained = 'work_dirs/signmae-handarm_vit-tiny-p16_16x2x1_signdemo/epoch_25.pth'
-# The encoder of configs/demo/signmae-handarm_vit-tiny-p16_16x2x1_signdemo.py.
+pretrained = 'work_dirs/signmae-handarm_vit-tiny-p16_8x2x1_signdemo/epoch_26.pth'
+# The encoder of configs/demo/signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py.
 model = dict(
     backbone=dict(
         img_size=img_size,
         num_frames=num_frames,
-        embed_dims=192,
+        embed_dims=embed_dims,
         depth=depth,
-        num_heads=3,
+        num_heads=4,
+        drop_path_rate=0.,
         init_cfg=dict(checkpoint=pretrained)),
-    cls_head=dict(num_classes=num_classes, in_channels=192),
-    data_preprocessor=dict(
-        blending=dict(augments=[
-            dict(a, num_classes=num_classes)
-            for a in _base_.model.data_preprocessor.blending.augments
-        ])))
+    cls_head=dict(num_classes=num_classes, in_channels=embed_dims),
+    data_preprocessor=dict(blending=None))
 
 # The demo set of tools/make_demo_data.py (same variable names as the base config).
 data_root = 'data/demo/videos'
@@ -44,7 +48,8 @@ ann_file_test = 'data/demo/test.json'
 
 
 def __at_demo_geometry(pipeline):
-    """The base pipeline with the demo's clip length, interval and sizes (224 -> 112)."""
+    """The base pipeline with the demo's clip length, interval and sizes (224 -> 64), and mild
+    crops (80-100 % of the frame)."""
     scaled = lambda v: v if v < 0 else v * img_size // 224  # noqa: E731
     out = []
     for t in pipeline:
@@ -53,6 +58,8 @@ def __at_demo_geometry(pipeline):
             t.update(clip_len=num_frames, frame_interval=frame_interval)
         elif t['type'] == 'Resize':
             t['scale'] = tuple(scaled(v) for v in t['scale'])
+        elif t['type'] == 'RandomResizedCrop':
+            t.update(area_range=(0.8, 1.0), aspect_ratio_range=(0.9, 1.1))
         elif 'crop_size' in t:
             t['crop_size'] = scaled(t['crop_size'])
         out.append(t)
@@ -61,22 +68,22 @@ def __at_demo_geometry(pipeline):
 
 train_pipeline = __at_demo_geometry(_base_.train_pipeline)
 val_pipeline = __at_demo_geometry(_base_.val_pipeline)
-# The demo clips are 32 frames of 112x112: one 16x2 clip and one crop see all of a video (the
+# The demo clips are 16 frames of 64x64: one 8x2 clip and one crop see all of a video (the
 # base's 2 clips x ThreeCrop would only repeat it).
 test_pipeline = val_pipeline
 
 train_dataloader = dict(
-    batch_size=8,
+    batch_size=32,
     num_workers=1,
     dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root),
                  pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
+    batch_size=32,
     num_workers=1,
     dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root),
                  pipeline=val_pipeline))
 test_dataloader = dict(
-    batch_size=8,
+    batch_size=32,
     num_workers=1,
     dataset=dict(ann_file=ann_file_test, data_prefix=dict(video=data_root),
                  pipeline=test_pipeline))
@@ -85,9 +92,9 @@ test_dataloader = dict(
 val_evaluator = dict(type='SignAccMetric')
 test_evaluator = val_evaluator
 
-# Short schedule: the base's warm-up + cosine, shrunk; lr set for the real batch of 8.
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
-optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(num_layers=depth))
+# Short schedule: the base's warm-up + cosine, shrunk; lr set for the real batch of 32.
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=2e-3), paramwise_cfg=dict(num_layers=depth))
 auto_scale_lr = dict(enable=False)
 param_scheduler = [
     dict(_base_.param_scheduler[0], end=warmup_epochs),

@@ -1,0 +1,139 @@
+"""Frozen-encoder linear probe: the standard self-supervised evaluation of a pretrained encoder.
+
+The encoder of a finetuning config (mmaction2's ``Recognizer3D`` + ``VisionTransformer``, mean
+pooling) is loaded from a pretraining checkpoint and frozen; its pooled features of the clips of
+a training list and a test list (the config's test pipeline: no augmentation) are classified by
+the same multinomial logistic regression as the raw-pixel baseline
+(:mod:`signmae_mm.evaluation.pixel_baseline`). Cheaper than finetuning, and more sensitive to
+what pretraining learned, since nothing of the encoder can be re-learned from the labels.
+"""
+import time
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from .pixel_baseline import Pair, classify_features
+
+__all__ = ['encoder_features', 'linear_probe']
+
+
+def _build_model(config: Any, checkpoint: Optional[str], device: str) -> torch.nn.Module:
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    model_cfg = cfg.model.to_dict()
+    init = model_cfg['backbone'].pop('init_cfg', None)
+    model = MODELS.build(model_cfg)
+    model.init_weights()  # the default init when no checkpoint is given (no pretraining)
+    if checkpoint is not None:
+        prefix = init.get('prefix', 'backbone.') if isinstance(init, dict) else 'backbone.'
+        _check_fits(model.backbone, checkpoint, prefix)
+        load_checkpoint(model.backbone, checkpoint, map_location='cpu', strict=False,
+                        revise_keys=[(f'^{prefix}', '')], logger='silent')
+    return model.to(device).eval()
+
+
+def _check_fits(backbone: torch.nn.Module, checkpoint: str, prefix: str) -> None:
+    """Fail, naming the file, when the checkpoint lacks encoder weights of this backbone."""
+    from mmengine.runner import CheckpointLoader
+    state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    state = state.get('state_dict', state)
+    weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    own = backbone.state_dict()
+    # the documented exception: a fresh fc_norm after the mean pooling
+    missing = sorted(k for k in own if k not in weights and not k.startswith('fc_norm.'))
+    wrong = sorted(k for k in own if k in weights and weights[k].shape != own[k].shape)
+    if missing or wrong:
+        raise ValueError(f'checkpoint {checkpoint} does not fit the probed backbone: '
+                         f'{len(missing)} encoder weights missing (e.g. '
+                         f'{", ".join(missing[:3]) or "-"}), {len(wrong)} of another shape (e.g. '
+                         f'{", ".join(wrong[:3]) or "-"}); is it a pretraining checkpoint of '
+                         'this model size?')
+
+
+@torch.no_grad()
+def encoder_features(model: torch.nn.Module,
+                     config: Any,
+                     ann_file: str,
+                     video_prefix: str,
+                     batch_size: int = 32) -> Tuple[np.ndarray, np.ndarray]:
+    """Pooled encoder features of every clip of an annotation list.
+
+    Args:
+        model (torch.nn.Module): A recognizer with ``data_preprocessor`` and ``extract_feat``.
+        config (Config): Its config; the test dataloader's dataset (pipeline included) is used
+            with ``ann_file`` and ``video_prefix``.
+        ann_file (str): Annotation list.
+        video_prefix (str): ``data_prefix['video']``.
+        batch_size (int): Clips per forward pass. Defaults to 32.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: Features ``(N, C)`` float32 (averaged over the views
+        of a sample) and labels ``(N,)``.
+    """
+    from mmaction.registry import DATASETS
+    from mmengine.dataset import pseudo_collate
+
+    dataset_cfg = config.test_dataloader.dataset.to_dict()
+    dataset_cfg.update(ann_file=ann_file, data_prefix=dict(video=video_prefix))
+    dataset = DATASETS.build(dataset_cfg)
+    feats, labels = [], []
+    for start in range(0, len(dataset), batch_size):
+        batch = pseudo_collate([dataset[i] for i in range(start, min(start + batch_size,
+                                                                    len(dataset)))])
+        data = model.data_preprocessor(batch, training=False)
+        inputs, samples = data['inputs'], data['data_samples']
+        num_views = inputs.shape[1]
+        x, _ = model.extract_feat(inputs, test_mode=True)  # (B * views, C)
+        x = x.reshape(len(samples), num_views, -1).mean(1)
+        feats.append(x.float().cpu().numpy())
+        labels += [int(s.gt_label.reshape(-1)[0]) for s in samples]
+    return np.concatenate(feats), np.asarray(labels, dtype=np.int64)
+
+
+def linear_probe(config: Any,
+                 checkpoint: Optional[str],
+                 train_ann: str,
+                 test_ann: str,
+                 video_prefix: str,
+                 weight_decay: float = 1e-2,
+                 pairs: Optional[Sequence[Pair]] = None,
+                 classes: Optional[Sequence[str]] = None,
+                 device: str = 'cpu') -> Dict[str, Any]:
+    """Linear probe of a pretrained encoder.
+
+    Args:
+        config (str | Config): A finetuning config (``Recognizer3D`` whose backbone loads the
+            pretraining checkpoint by its ``init_cfg.prefix``, ``backbone.`` by default).
+        checkpoint (str, optional): Pretraining checkpoint; None probes the randomly
+            initialised encoder (the "no pretraining" reference).
+        train_ann (str): Training annotation list.
+        test_ann (str): Evaluated annotation list.
+        video_prefix (str): ``data_prefix['video']`` of both lists.
+        weight_decay (float): L2 penalty of the logistic regression. Defaults to 1e-2.
+        pairs (Sequence, optional): Fine-grained pairs (see
+            :func:`~signmae_mm.evaluation.pair_kind_accuracy`); None: a ``vocabulary.json``
+            beside the lists, if any.
+        classes (Sequence[str], optional): Class names for ``pairs``.
+        device (str): Defaults to ``'cpu'``.
+
+    Returns:
+        dict: The metrics of :func:`~signmae_mm.evaluation.classify_features` (``acc/...``,
+        ``scores``, ``labels``, counts) and ``seconds``.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    start = time.time()
+    model = _build_model(cfg, checkpoint, device)
+    x_train, y_train = encoder_features(model, cfg, train_ann, video_prefix)
+    x_test, y_test = encoder_features(model, cfg, test_ann, video_prefix)
+    feature_seconds = time.time() - start
+    out = classify_features(x_train, y_train, x_test, y_test, weight_decay=weight_decay,
+                            pairs=pairs, classes=classes, ann_files=(test_ann, train_ann))
+    out['seconds'] = dict(features=round(feature_seconds, 2), **out.get('seconds', {}))
+    return out
