@@ -227,6 +227,9 @@ class Ablation:
                              finetune_epochs=self.finetune['epochs'], data=args.data)
         self.variants = [variant_name(m, r) for m in args.masks
                          for r in ([None] if m == 'none' else args.mask_ratios)]
+        # read the configs here, in one thread: mmengine's Config.fromfile is not thread-safe
+        self.ratio_options = {(m, r): mask_ratio_option(PRETRAIN_CONFIGS[m], r)
+                              for m in args.masks if m != 'none' for r in args.mask_ratios}
         self.threads = (max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None)
         self._lock = threading.Lock()
         self.results_file = osp.join(self.work_dir, 'results.json')
@@ -252,7 +255,7 @@ class Ablation:
         """Pretrain with ``mask`` at ``ratio``; returns (checkpoint, seconds)."""
         work = osp.join(self.work_dir, f'seed{seed}', f'pretrain_{variant_name(mask, ratio)}')
         config = PRETRAIN_CONFIGS[mask]
-        options = [f'randomness.seed={seed}', mask_ratio_option(config, ratio),
+        options = [f'randomness.seed={seed}', self.ratio_options[(mask, ratio)],
                    *schedule_options(self.pretrain['epochs'], self.pretrain['warmup']),
                    *data_options(self.args.data, ['train'], sign_ann=True)]
         seconds = run_mim(['train', 'mmaction', config, '--work-dir', work, '--cfg-options',
@@ -318,7 +321,8 @@ class Ablation:
         if variant != 'none':
             mask, ratio = variant.split('@')
             print(f'[{key}] pretraining ({self.pretrain["epochs"]} epochs)', flush=True)
-            checkpoint, pretrain_s = self.pretrain_run(mask, float(ratio), seed)
+            ratio = next(r for r in self.args.mask_ratios if f'{r:g}' == ratio)
+            checkpoint, pretrain_s = self.pretrain_run(mask, ratio, seed)
         print(f'[{key}] linear probe', flush=True)
         probe = self.probe(variant, seed, checkpoint)
         print(f'[{key}] finetuning ({self.finetune["epochs"]} epochs) and testing', flush=True)
@@ -342,8 +346,10 @@ class Ablation:
                 self.run_one(variant, seed)
             return
         with ThreadPoolExecutor(self.args.jobs) as pool:
-            for future in [pool.submit(self.run_one, v, s) for v, s in todo]:
-                future.result()
+            futures = [pool.submit(self.run_one, v, s) for v, s in todo]
+            failed = [e for e in (f.exception() for f in futures) if e is not None]
+        if failed:  # the others ran to the end and are saved; say what did not
+            raise RuntimeError(f'{len(failed)} of {len(todo)} runs failed; first: {failed[0]}')
 
     def _values(self, variant: str, evaluation: str, key: str) -> Dict[int, float]:
         out = {}

@@ -13,7 +13,6 @@ Example::
         data/demo/train.json data/demo/test.json --video-prefix data/demo/videos
 """
 import argparse
-import json
 import os.path as osp
 import sys
 import time
@@ -44,7 +43,7 @@ def main(argv=None) -> int:
     import signmae_mm  # noqa: F401  (compat fixes before mmaction)
     from mmengine.runner import set_random_seed
 
-    from signmae_mm.evaluation import linear_probe
+    from signmae_mm.evaluation import linear_probe, write_report
     checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
     if checkpoint is not None and not osp.isfile(checkpoint):
         print(f'linear_probe: error: checkpoint {checkpoint} does not exist', file=sys.stderr)
@@ -61,16 +60,11 @@ def main(argv=None) -> int:
     res['settings'] = dict(config=args.config, checkpoint=args.checkpoint,
                            train_ann=osp.abspath(args.train_ann),
                            test_ann=osp.abspath(args.test_ann), weight_decay=args.weight_decay)
-    print(f'linear probe of {args.checkpoint} ({res["num_train"]} train / {res["num_test"]} test '
-          f'videos, {res["num_classes"]} classes, chance {1 / res["num_classes"]:.1%}):')
-    for key, value in res.items():
-        if key.startswith('acc/'):
-            print(f'  {key:24s} {100 * value:6.2f}')
+    write_report(
+        res, f'linear probe of {args.checkpoint} ({res["num_train"]} train / '
+        f'{res["num_test"]} test videos, {res["num_classes"]} classes, chance '
+        f'{1 / res["num_classes"]:.1%}):', args.out)
     print(f'  time: {res["seconds"]["total"]:.1f} s')
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(res, f, indent=1)
-        print(f'  written to {args.out}')
     return 0
 
 

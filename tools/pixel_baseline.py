@@ -13,8 +13,6 @@ Example::
         --video-prefix data/demo/videos --out work_dirs/pixel_baseline.json
 """
 import argparse
-import json
-import os
 import os.path as osp
 import sys
 import time
@@ -45,7 +43,7 @@ def main(argv=None) -> int:
     start = time.time()
     # imported here so that --help answers without loading mmaction2 and torch
     import signmae_mm  # noqa: F401  (compat fixes before mmaction)
-    from signmae_mm.evaluation import VideoReadError, fit_pixel_baseline
+    from signmae_mm.evaluation import VideoReadError, fit_pixel_baseline, write_report
     try:
         res = fit_pixel_baseline(
             args.train_ann, args.test_ann, args.video_prefix, num_frames=args.num_frames,
@@ -62,28 +60,16 @@ def main(argv=None) -> int:
         frame_interval=args.frame_interval, weight_decay=args.weight_decay,
         features=f'{args.num_frames} grey {args.size}x{args.size} frames + abs frame diffs')
 
-    chance = 1.0 / res['num_classes']
-    lines = [
-        f'pixel baseline (linear classifier on {args.num_frames} grey {args.size}x{args.size} '
-        f'frames + frame differences), {res["num_train"]} train / {res["num_test"]} test '
-        f'videos, {res["num_classes"]} classes (chance {chance:.1%}):'
-    ]
-    for key, value in res.items():
-        if key.startswith('acc/'):
-            lines.append(f'  {key:24s} {100 * value:6.2f}')
+    if args.save_scores:
+        res['scores'] = scores.tolist()
+        res['labels'] = labels.tolist()
+    write_report(
+        res, f'pixel baseline (linear classifier on {args.num_frames} grey {args.size}x'
+        f'{args.size} frames + frame differences), {res["num_train"]} train / '
+        f'{res["num_test"]} test videos, {res["num_classes"]} classes (chance '
+        f'{1 / res["num_classes"]:.1%}):', args.out)
     s = res['seconds']
-    lines.append(f'  time: {s["total"]:.1f} s (features {s["features"]:.1f} s, '
-                 f'fit {s["fit"]:.1f} s)')
-    print('\n'.join(lines))
-    if args.out:
-        if args.save_scores:
-            res['scores'] = scores.tolist()
-            res['labels'] = labels.tolist()
-        folder = osp.dirname(osp.abspath(args.out))
-        os.makedirs(folder, exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(res, f, indent=1)
-        print(f'  written to {args.out}')
+    print(f'  time: {s["total"]:.1f} s (features {s["features"]:.1f} s, fit {s["fit"]:.1f} s)')
     return 0
 
 

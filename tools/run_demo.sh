@@ -51,6 +51,22 @@ START=$(date +%s)
 # 1. Demo data --------------------------------------------------------------------------------
 if [ -f "$DATA/train.json" ] && [ -f "$DATA/val.json" ] && [ -f "$DATA/test.json" ]; then
     log "demo set found in $DATA (delete it to generate it again)"
+    # A set written by an earlier version (112 px, 32 frames) would train, but not as the demo
+    # configs intend (8x2 frames of 64x64 cover a 16-frame video): refuse it.
+    "$PY" - "$DATA/vocabulary.json" <<'EOF' || die "$DATA is not a demo set of this version: delete it"
+import json
+import sys
+
+path = sys.argv[1]
+try:
+    settings = json.load(open(path))['settings']
+except (OSError, ValueError, KeyError) as e:
+    sys.exit(f'[run_demo] error: {path}: cannot read the generator settings ({e})')
+size = settings['size'] if isinstance(settings['size'], int) else settings['size'][0]
+if (settings['num_frames'], size) != (16, 64):
+    sys.exit(f"[run_demo] error: {path}: the set has {settings['num_frames']} frames of "
+             f"{settings['size']} px; the demo configs take 16 frames of 64x64")
+EOF
 else
     log "generating the demo set in $DATA"
     "$PY" tools/make_demo_data.py "$DATA"

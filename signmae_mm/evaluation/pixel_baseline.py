@@ -15,6 +15,7 @@ fine-grained pair (the demo set's ``'shape'`` and ``'motion'`` pairs) and how of
 at least lands in the right pair; it works on any ``(N, C)`` scores, the model's included.
 """
 import json
+import os
 import os.path as osp
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -26,7 +27,7 @@ from .metrics.sign_acc_metric import per_class_top1
 
 __all__ = [
     'Pair', 'VideoReadError', 'pixel_features', 'load_pairs', 'pair_kind_accuracy',
-    'classify_features', 'fit_pixel_baseline'
+    'classify_features', 'fit_pixel_baseline', 'write_report'
 ]
 
 #: A fine-grained pair: ``(kind, class_a, class_b)``, classes as names or indices, or a dict
@@ -276,6 +277,25 @@ def _classes_of(ann_files: Sequence[str]) -> Optional[List[str]]:
         if classes:
             return list(classes)
     return None
+
+
+def write_report(res: Dict[str, Any], title: str, out: Optional[str] = None) -> None:
+    """Print the ``acc/*`` figures of a result under ``title``; write it as JSON to ``out``.
+
+    Args:
+        res (dict): A result of :func:`fit_pixel_baseline` or
+            :func:`~signmae_mm.evaluation.linear_probe`, without its arrays.
+        title (str): First line.
+        out (str, optional): JSON file (its folder is created).
+    """
+    lines = [title] + [f'  {key:24s} {100 * value:6.2f}' for key, value in res.items()
+                       if key.startswith('acc/')]
+    print('\n'.join(lines))
+    if out:
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+        with open(out, 'w') as f:
+            json.dump(res, f, indent=1)
+        print(f'  written to {out}')
 
 
 def classify_features(x_train: np.ndarray,

@@ -256,3 +256,20 @@ def test_run_demo_end_to_end(demo_set, tmp_path):
     # The reconstruction picture of a test clip, from the pretraining checkpoint.
     assert (work / 'reconstruction.png').stat().st_size > 0
     assert re.search(r'loss_rec [\d.]+ .*floor [\d.]+', out), out[-3000:]
+
+
+def test_run_demo_refuses_a_set_of_other_geometry(tmp_path):
+    """A demo set written by an earlier version (other frame count or size) is refused with the
+    file named, before any training starts."""
+    old = write_demo_dataset(str(tmp_path / 'old'), num_classes=2, videos_per_class=3,
+                             num_frames=8, size=64, seed=1)
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{env.get("PATH", "")}'
+    env.update(SIGNMAE_DEMO_DATA=old.root, SIGNMAE_DEMO_WORK_DIR=str(tmp_path / 'work'))
+    proc = subprocess.run(['bash', str(REPO / 'tools' / 'run_demo.sh')], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert 'vocabulary.json: the set has 8 frames of 64 px' in out, out[-2000:]
+    assert 'is not a demo set of this version' in out
+    assert not (tmp_path / 'work').exists()  # nothing trained
