@@ -386,28 +386,38 @@ class Ablation:
                     row += f' | {v.mean():5.1f} +- {std:4.1f} [{v.min():5.1f}, {v.max():5.1f}]'
                 if n:
                     lines.append(row + (f'   (n={n})' if n != len(seeds) else ''))
-            if 'none' not in self.variants:
-                continue
-            lines += ['', f'{title}, paired difference to no pretraining (same seed), '
-                      'percentage points, mean +- std [min, max]:']
-            for variant in self.variants:
-                if variant == 'none':
+            # paired differences (same seed) to no pretraining, and of hand-arm to the others
+            for ref in ('none', *[v for v in self.variants if v.startswith('hand-arm')]):
+                others = [v for v in self.variants if v != ref and ref in self.variants
+                          and (ref == 'none' or v != 'none' and v.split('@')[1] ==
+                               ref.split('@')[1])]
+                if others:
+                    lines += self._paired(title, ref, others, evaluation)
+        return '\n'.join(lines + self._per_seed())
+
+    def _paired(self, title: str, ref: str, variants: List[str], evaluation: str) -> List[str]:
+        """Rows of ``variant - ref`` per metric, paired by seed."""
+        lines = ['', f'{title}, paired difference to {ref} (same seed), percentage points, '
+                 'mean +- std [min, max]:']
+        for variant in variants:
+            row, any_pair = f'{variant:15s}', False
+            for key, name in METRICS:
+                a = self._values(variant, evaluation, key)
+                b = self._values(ref, evaluation, key)
+                d = np.array([a[s] - b[s] for s in a if s in b])
+                if len(d) == 0:
+                    row += f' | {name}: -'
                     continue
-                row, any_pair = f'{variant:15s}', False
-                for key, name in METRICS:
-                    a = self._values(variant, evaluation, key)
-                    b = self._values('none', evaluation, key)
-                    d = np.array([a[s] - b[s] for s in a if s in b])
-                    if len(d) == 0:
-                        row += f' | {name}: -'
-                        continue
-                    any_pair = True
-                    std = d.std(ddof=1) if len(d) > 1 else 0.0
-                    row += (f' | {name}: {d.mean():+5.1f} +- {std:4.1f} '
-                            f'[{d.min():+5.1f}, {d.max():+5.1f}]')
-                if any_pair:
-                    lines.append(row)
-        lines += ['', 'per seed (finetuned / probe top-1):']
+                any_pair = True
+                std = d.std(ddof=1) if len(d) > 1 else 0.0
+                row += (f' | {name}: {d.mean():+5.1f} +- {std:4.1f} '
+                        f'[{d.min():+5.1f}, {d.max():+5.1f}]')
+            if any_pair:
+                lines.append(row)
+        return lines
+
+    def _per_seed(self) -> List[str]:
+        lines = ['', 'per seed (finetuned / probe top-1):']
         for variant in self.variants:
             ft = self._values(variant, 'ft', METRICS[0][0])
             probe = self._values(variant, 'probe', METRICS[0][0])
@@ -419,7 +429,7 @@ class Ablation:
         if ft_times:
             lines += ['', f'median seconds: pretraining {np.median(times) if times else 0:.0f}, '
                       f'finetuning {np.median(ft_times):.0f}']
-        return '\n'.join(lines)
+        return lines
 
 
 def main() -> None:
