@@ -9,7 +9,7 @@ initialised encoder, the reference for "no pretraining".
 Example::
 
     python tools/linear_probe.py configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py \\
-        work_dirs/signmae-handarm_vit-tiny-p16_8x2x1_signdemo/epoch_30.pth \\
+        work_dirs/signmae-handarm_vit-tiny-p16_8x2x1_signdemo/epoch_26.pth \\
         data/demo/train.json data/demo/test.json --video-prefix data/demo/videos
 """
 import argparse
