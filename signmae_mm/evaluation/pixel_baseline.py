@@ -64,7 +64,8 @@ def pixel_features(video_path: str,
         size (int): Side of the square grey frames (``cv2.INTER_AREA``). Defaults to 28.
         frame_interval (int, optional): ``SampleFrames``' frame interval. None (default):
             ``max(1, total_frames // num_frames)``, so the clip spans the whole video (for the
-            demo set's 32-frame clips, 2, as in the demo configs' ``16x2x1`` pipeline).
+            demo set's 16-frame videos and ``num_frames=8``, 2: the frames of the demo configs'
+            ``8x2x1`` pipeline, as the main job runs it).
 
     Returns:
         np.ndarray: float32 ``((2 * num_frames - 1) * size * size,)``: the ``num_frames`` frames
