@@ -22,7 +22,6 @@ def _build_model(config: Any, checkpoint: Optional[str], device: str) -> torch.n
     from mmaction.registry import MODELS
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
 
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     init_default_scope(cfg.get('default_scope', 'mmaction'))
@@ -32,14 +31,16 @@ def _build_model(config: Any, checkpoint: Optional[str], device: str) -> torch.n
     model.init_weights()  # the default init when no checkpoint is given (no pretraining)
     if checkpoint is not None:
         prefix = init.get('prefix', 'backbone.') if isinstance(init, dict) else 'backbone.'
-        _check_fits(model.backbone, checkpoint, prefix)
-        load_checkpoint(model.backbone, checkpoint, map_location='cpu', strict=False,
-                        revise_keys=[(f'^{prefix}', '')], logger='silent')
+        # read once: checked, then loaded (the fresh fc_norm is the only key left out)
+        model.backbone.load_state_dict(_encoder_weights(model.backbone, checkpoint, prefix),
+                                       strict=False)
     return model.to(device).eval()
 
 
-def _check_fits(backbone: torch.nn.Module, checkpoint: str, prefix: str) -> None:
-    """Fail, naming the file, when the checkpoint lacks encoder weights of this backbone."""
+def _encoder_weights(backbone: torch.nn.Module, checkpoint: str,
+                     prefix: str) -> Dict[str, torch.Tensor]:
+    """The checkpoint's ``prefix`` weights for ``backbone``; fails, naming the file, when it
+    lacks encoder weights of this backbone or holds them in another shape."""
     from mmengine.runner import CheckpointLoader
     state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     state = state.get('state_dict', state)
@@ -54,6 +55,7 @@ def _check_fits(backbone: torch.nn.Module, checkpoint: str, prefix: str) -> None
                          f'{", ".join(missing[:3]) or "-"}), {len(wrong)} of another shape (e.g. '
                          f'{", ".join(wrong[:3]) or "-"}); is it a pretraining checkpoint of '
                          'this model size?')
+    return weights
 
 
 @torch.no_grad()
