@@ -5,7 +5,11 @@ Importing this package (directly, or through a config's
 published OpenMMLab packages (:mod:`signmae_mm.compat`), then registers every module of ours into
 mmaction2's registries (``mmaction.registry``), so configs use them with ``default_scope='mmaction'``.
 """
-from .compat import apply_compat_fixes
+from .stack import require_mmcv
+
+require_mmcv()
+
+from .compat import apply_compat_fixes  # noqa: E402
 
 apply_compat_fixes()
 

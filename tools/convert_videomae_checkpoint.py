@@ -9,9 +9,10 @@
   (``--to backbone``) for mmaction2's ``Recognizer3D`` + ``VisionTransformer``; by default
   without ``backbone.norm`` (finetuning with mean pooling uses a fresh ``fc_norm`` instead).
 
-Every source key that could not be mapped is listed; ``--strict`` makes that an error.
-``--config`` also loads the result into a model built from a config and reports missing,
-unexpected and mis-shaped keys.
+Fails closed: when a source key could not be mapped, the tool lists it, writes nothing and
+exits 1; ``--allow-unmapped`` writes the partial model anyway (and records the unmapped keys in
+the file's ``meta``). ``--config`` also checks the result against a model built from a config:
+missing keys are reported, unexpected or mis-shaped ones are an error (nothing is written).
 
 Examples::
 
@@ -21,6 +22,7 @@ Examples::
         work_dirs/signmae_backbone.pth --to backbone
 """
 import argparse
+import io
 import os
 import os.path as osp
 import sys
@@ -48,8 +50,12 @@ def parse_args(argv: List[str] = None) -> argparse.Namespace:
     parser.add_argument('--trust', action='store_true',
                         help='the source file may hold pickled objects beyond tensors '
                         '(unpickling can run code: only for files you trust)')
+    parser.add_argument('--allow-unmapped', action='store_true',
+                        help='write the result even if source keys are unmapped (a partial '
+                        'model: they are listed, and kept in the meta of the file)')
     parser.add_argument('--strict', action='store_true',
-                        help='exit with an error if any source key is unmapped')
+                        help='no effect: unmapped keys are an error by default (kept for older '
+                        'commands)')
     return parser.parse_args(argv)
 
 
@@ -101,6 +107,7 @@ def check_against_config(state_dict: Dict[str, torch.Tensor], config: str,
 def main(argv: List[str] = None) -> int:
     args = parse_args(argv)
     import signmae_mm  # noqa: F401  (compat fixes, safe checkpoint loading)
+    from signmae_mm.engine.atomic_local_backend import atomic_write
     from signmae_mm.models.utils.checkpoint_conversion import convert_checkpoint
 
     result = convert_checkpoint(
@@ -128,13 +135,22 @@ def main(argv: List[str] = None) -> int:
             for key in keys:
                 print(f'    {key}')
         problems = len(report['unexpected']) + len(report['mismatched'])
+    if problems:
+        print(f'NOT saved: the result does not fit {args.config} ({problems} unexpected or '
+              'mis-shaped keys)')
+        return 1
+    if result.unmapped and not args.allow_unmapped:
+        print(f'NOT saved: {len(result.unmapped)} source keys were not converted; the model '
+              'would silently lack them. Pass --allow-unmapped to write it anyway.')
+        return 1
     meta = dict(converted_from=result.layout, source=osp.abspath(args.src), to=args.to,
                 unmapped=list(result.unmapped), notes=list(result.notes))
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(dict(state_dict=result.state_dict, meta=meta), args.dst)
-    print(f'saved {args.dst}')
-    if args.strict and (result.unmapped or problems):
-        return 1
+    buffer = io.BytesIO()
+    torch.save(dict(state_dict=result.state_dict, meta=meta), buffer)
+    atomic_write(buffer.getvalue(), args.dst)
+    partial = f' (PARTIAL: {len(result.unmapped)} unmapped keys)' if result.unmapped else ''
+    print(f'saved {args.dst}{partial}')
     return 0
 
 

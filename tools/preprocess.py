@@ -33,7 +33,7 @@ Examples::
     python tools/preprocess.py LIST --video-root V --out-dir O --collect
 
     # no weight files: MediaPipe Holistic keypoints, part maps trimmed to its silhouette
-    # (needs the extra: bash tools/install.sh --extras mediapipe)
+    # (in the core stack of tools/install.sh; with pip: pip install -e .[mediapipe])
     python tools/preprocess.py LIST --video-root V --out-dir O --pose-backend mediapipe
 
     # Sapiens part maps from its TorchScript export
@@ -171,6 +171,11 @@ def build_preprocessor(args: argparse.Namespace):
         return build_mediapipe_preprocessor(args)
 
     from signmae_mm.compat import trust_checkpoints
+    from signmae_mm.stack import FullStackNotInstalledError, require_full_stack
+    try:
+        require_full_stack('--pose-backend mmpose (RTMDet person boxes, RTMPose keypoints)')
+    except FullStackNotInstalledError as err:
+        raise SystemExit(str(err))
     from signmae_mm.preprocessing import (PersonDetector, VideoPreprocessor, WholeBodyPoseEstimator,
                                           build_part_map_source, resolve_model_config,
                                           zoo_checkpoint_url)

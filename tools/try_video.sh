@@ -5,7 +5,7 @@
 # Usage: bash tools/try_video.sh VIDEO.mp4 [OUT_DIR]      (OUT_DIR defaults to work_dirs/try_video)
 #   env: MASK_RATIO (default 0.5: the hand and arm tokens stand out from the random rest; SignMAE
 #        pretrains with 0.9), SEED (crop / flip of the visualised clip, default 0)
-# Needs the optional extra: bash tools/install.sh --extras mediapipe
+# Needs MediaPipe: bash tools/install.sh installs it (core stack; no mmdet / mmpose needed)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

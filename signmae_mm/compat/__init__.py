@@ -11,13 +11,14 @@ from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, TRUSTED_CHECKPOINTS_ENV,
                          trust_checkpoints)
 from .cpu_dist import install_cpu_dist_launch
 from .drn import DRNUnavailableError, install_drn_stub
+from .mmcv_lite import silence_mmcv_lite_warning
 from .multimodal import disable_broken_multimodal
 
 __all__ = [
     'CHECKPOINT_SAFE_GLOBALS', 'DRNUnavailableError', 'TRUSTED_CHECKPOINTS_ENV',
     'UntrustedCheckpointError', 'apply_compat_fixes', 'disable_broken_multimodal',
     'install_drn_stub', 'install_safe_checkpoint_loading', 'trust_checkpoints',
-    'install_cpu_dist_launch'
+    'install_cpu_dist_launch', 'silence_mmcv_lite_warning'
 ]
 
 
@@ -28,6 +29,7 @@ def apply_compat_fixes() -> Dict[str, bool]:
         dict[str, bool]: For each fix, whether this call changed anything.
     """
     return dict(
+        mmcv_lite_warning=silence_mmcv_lite_warning(),
         drn_stub=install_drn_stub(),
         multimodal_off=disable_broken_multimodal(),
         safe_checkpoint_loader=install_safe_checkpoint_loading(),

@@ -3,7 +3,7 @@
 ``mediapipe==0.10.9`` ships the Holistic models (pose, hand and face landmarks, palm and pose
 detection, selfie segmentation) as ``.tflite`` files inside its wheel, so this backend runs on a
 laptop CPU with nothing to download. It is optional: install it with
-``bash tools/install.sh --extras mediapipe`` (or ``pip install -e .[mediapipe]``).
+``bash tools/install.sh`` (core and full stacks alike) or ``pip install -e .[mediapipe]``.
 
 Mapping to the COCO-WholeBody layout of the sign annotation (:data:`KEYPOINT_RANGES`):
 
@@ -58,8 +58,8 @@ __all__ = [
 MEDIAPIPE_SOURCE = 'mediapipe-holistic'
 #: The version whose wheel ships every Holistic model (later ones need jax or downloads).
 MEDIAPIPE_VERSION = '0.10.9'
-MEDIAPIPE_INSTALL_HINT = ('bash tools/install.sh --extras mediapipe   (or: pip install -e '
-                          f'.[mediapipe], i.e. mediapipe=={MEDIAPIPE_VERSION})')
+MEDIAPIPE_INSTALL_HINT = ('bash tools/install.sh   (MediaPipe is in its core stack; or: pip '
+                          f'install -e .[mediapipe], i.e. mediapipe=={MEDIAPIPE_VERSION})')
 
 #: COCO body point k <- MediaPipe pose landmark ``POSE_TO_COCO_BODY[k]`` (nose, eyes, ears,
 #: shoulders, elbows, wrists, hips, knees, ankles; MediaPipe's eye centres are 2 and 5).

@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
+from ..stack import require_full_stack
 from .model_configs import resolve_model_config
 
 __all__ = ['DEFAULT_TEST_CFG', 'PersonDetector']
@@ -41,6 +42,9 @@ class PersonDetector:
             configured.
         person_class (str): Class name of people in the detector's ``dataset_meta``.
             Defaults to ``'person'``.
+
+    Raises:
+        FullStackNotInstalledError: mmdet or mmcv's compiled ops are not installed.
     """
 
     def __init__(self,
@@ -52,6 +56,7 @@ class PersonDetector:
                  input_size: Optional[Union[int, Tuple[int, int]]] = None,
                  test_cfg: Optional[dict] = None,
                  person_class: str = 'person') -> None:
+        require_full_stack('Person detection with mmdet')
         from mmdet.apis import init_detector
         from mmengine.config import Config
         self.config = resolve_model_config(config, 'mmdet')

@@ -7,6 +7,7 @@ import torch
 
 from signmae_mm.datasets.sign_annotation import NUM_KEYPOINTS
 
+from ..stack import require_full_stack
 from .model_configs import resolve_model_config
 
 __all__ = ['WholeBodyPoseEstimator']
@@ -28,6 +29,7 @@ class WholeBodyPoseEstimator:
         cfg_options (dict, optional): Overrides merged into the config.
 
     Raises:
+        FullStackNotInstalledError: mmpose or mmcv's compiled ops are not installed.
         ValueError: The model does not predict the 133 COCO-WholeBody keypoints.
     """
 
@@ -36,6 +38,7 @@ class WholeBodyPoseEstimator:
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  cfg_options: Optional[dict] = None) -> None:
+        require_full_stack('Whole-body pose estimation with mmpose')
         from mmcv.transforms import Compose
         from mmengine.config import Config
         from mmengine.registry import DefaultScope

@@ -83,14 +83,21 @@ def test_tube_twin_differs_only_in_the_mask():
         assert hand[key] == tube[key], key
 
 
-@pytest.mark.parametrize('path,dims', [(HANDARM_S, (384, 12, 6)), (HANDARM_L, (1024, 24, 16))],
+@pytest.mark.parametrize('path,dims,decoder', [(HANDARM_S, (384, 12, 6), (192, 4, 3)),
+                                               (HANDARM_L, (1024, 24, 16), (512, 4, 8))],
                          ids=['vit-s', 'vit-l'])
-def test_size_variants_change_only_the_backbone(path, dims):
+def test_size_variants_change_the_encoder_and_use_videomaes_decoder(path, dims, decoder):
+    """VideoMAE's own sizes (its pretrain_videomae_{small,large}_patch16_224), so that its
+    published checkpoints load without overrides."""
     base, variant = Config.fromfile(str(HANDARM_B)).to_dict(), Config.fromfile(
         str(path)).to_dict()
-    backbone = variant['model']['backbone']
+    backbone, neck = variant['model']['backbone'], variant['model']['neck']
     assert (backbone['embed_dims'], backbone['depth'], backbone['num_heads']) == dims
-    assert _without(variant['model'], 'backbone') == _without(base['model'], 'backbone')
+    assert (neck['embed_dims'], neck['depth'], neck['num_heads']) == decoder
+    assert _without(neck, 'embed_dims', 'num_heads') == _without(
+        base['model']['neck'], 'embed_dims', 'num_heads')
+    assert _without(variant['model'], 'backbone', 'neck') == _without(
+        base['model'], 'backbone', 'neck')
     assert _without(variant, 'model', 'filename') == _without(base, 'model', 'filename')
 
 
@@ -108,8 +115,10 @@ def test_pretraining_models_build_from_configs(path):
     sizes = dict(model.named_parameters())
     embed = cfg.model.backbone.embed_dims
     assert sizes['backbone.blocks.0.attn.qkv.weight'].shape == (3 * embed, embed)
-    assert sizes['neck.encoder_to_decoder.weight'].shape == (384, embed)
-    assert sizes['neck.head.weight'].shape == (2 * 16 * 16 * 3, 384)
+    decoder = cfg.model.neck.embed_dims
+    assert decoder == (192 if path == HANDARM_S else 384)
+    assert sizes['neck.encoder_to_decoder.weight'].shape == (decoder, embed)
+    assert sizes['neck.head.weight'].shape == (2 * 16 * 16 * 3, decoder)
     assert model.decoder_keep_ratio == cfg.model.get('decoder_keep_ratio')
     assert len(model.backbone.blocks) == 12 and len(model.neck.blocks) == 4
     # The optimiser wrapper builds as configured (no weight decay on 1-D params / mask token).

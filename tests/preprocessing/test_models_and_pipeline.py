@@ -9,6 +9,9 @@ from signmae_mm.preprocessing import (KeypointPartMaps, NoPersonError, PersonDet
                                       resolve_model_config, zoo_checkpoint_url)
 from signmae_mm.testing import moving_square_frames, write_video
 
+# RTMDet / RTMPose with random weights: mmdet, mmpose and mmcv's compiled ops
+pytestmark = pytest.mark.requires('full_stack')
+
 
 def test_detector_returns_person_boxes_sorted_by_score(detector):
     frames = moving_square_frames(3, (96, 128))

@@ -16,6 +16,9 @@ from mmengine.registry import DefaultScope
 from signmae_mm.datasets import PART_GROUPS, load_annotation_list, load_sign_annotation
 from signmae_mm.testing import moving_square_frames, write_video
 
+# RTMDet / RTMPose with random weights: mmdet, mmpose and mmcv's compiled ops
+pytestmark = pytest.mark.requires('full_stack')
+
 REPO = Path(__file__).resolve().parents[2]
 # (path, label, frames, (H, W)): widths decord reads correctly (see signmae_mm.testing)
 VIDEOS = [('a/v0.mp4', 0, 8, (96, 128)), ('a/v1.mp4', 1, 6, (64, 64)),

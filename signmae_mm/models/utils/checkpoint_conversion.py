@@ -13,7 +13,9 @@ Three layouts are understood:
     q_bias, v_bias}, attention.output.dense, layernorm_after, intermediate.dense,
     output.dense}``, ``videomae.layernorm``, ``decoder.decoder_layers.N.*``, ``decoder.norm``,
     ``decoder.head``, ``encoder_to_decoder.weight``, ``mask_token``. q, k and v weights are
-    separate there and are concatenated into ``qkv.weight``.
+    separate there and are concatenated into ``qkv.weight``. transformers 5 stores the q and v
+    biases as ``attention.attention.query.bias`` / ``value.bias`` (earlier releases and the
+    hub's older files: ``q_bias`` / ``v_bias``); both map to ``attn.q_bias`` / ``attn.v_bias``.
 ``signmae``
     Ours (:class:`VideoMAEPretrainer`): ``backbone.*`` with mmaction2's ``VisionTransformer``
     names (``patch_embed.projection``, ``blocks.N.mlp.layers.0.0`` / ``layers.1``, ...),
@@ -69,6 +71,8 @@ _HF_BLOCK = [
     (r'layernorm_before\.(weight|bias)', r'norm1.\1'),
     (r'layernorm_after\.(weight|bias)', r'norm2.\1'),
     (r'attention\.attention\.(q_bias|v_bias)', r'attn.\1'),
+    (r'attention\.attention\.query\.bias', r'attn.q_bias'),  # transformers >= 5
+    (r'attention\.attention\.value\.bias', r'attn.v_bias'),
     (r'attention\.output\.dense\.(weight|bias)', r'attn.proj.\1'),
     (r'intermediate\.dense\.(weight|bias)', r'mlp.layers.0.0.\1'),
     (r'output\.dense\.(weight|bias)', r'mlp.layers.1.\1'),

@@ -11,6 +11,7 @@ from signmae_mm.datasets.transforms import (COCO_WHOLEBODY_FLIP_INDICES, KEYPOIN
                                             keypoint_subset, subset_flip_pairs)
 
 
+@pytest.mark.requires('full_stack')
 def test_flip_indices_equal_mmposes_coco_wholebody_metainfo():
     import mmpose
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
