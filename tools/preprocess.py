@@ -175,7 +175,7 @@ def build_preprocessor(args: argparse.Namespace):
     try:
         require_full_stack('--pose-backend mmpose (RTMDet person boxes, RTMPose keypoints)')
     except FullStackNotInstalledError as err:
-        raise SystemExit(str(err))
+        raise SystemExit(f'error: {err}')
     from signmae_mm.preprocessing import (PersonDetector, VideoPreprocessor, WholeBodyPoseEstimator,
                                           build_part_map_source, resolve_model_config,
                                           zoo_checkpoint_url)

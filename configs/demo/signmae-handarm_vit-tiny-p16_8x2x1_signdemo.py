@@ -30,7 +30,7 @@ ann_file_train = 'data/demo/train.json'
 # milder multi-scale crops (VideoMAE's go down to 66 % of the side: on 64 px clips that cuts
 # away hands that are a dozen pixels tall, and the reconstruction loss stalls near its floor).
 __geometry = dict(
-    SampleFrames=dict(clip_len=num_frames, frame_interval=frame_interval),
+    SampleSignFrames=dict(clip_len=num_frames, frame_interval=frame_interval),
     MultiScaleCrop=dict(input_size=img_size, scales=(1, 0.875)),
     Resize=dict(scale=(img_size, img_size)),
     SegmentGuidedHandMask=dict(input_size=(num_frames, img_size, img_size)))

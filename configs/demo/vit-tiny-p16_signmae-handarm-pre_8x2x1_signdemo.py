@@ -54,7 +54,7 @@ def __at_demo_geometry(pipeline):
     out = []
     for t in pipeline:
         t = dict(t)
-        if t['type'] == 'SampleFrames':
+        if t['type'] == 'SampleSignFrames':
             t.update(clip_len=num_frames, frame_interval=frame_interval)
         elif t['type'] == 'Resize':
             t['scale'] = tuple(scaled(v) for v in t['scale'])

@@ -60,7 +60,7 @@ file_client_args = dict(io_backend='disk')
 # RGB 224x224 (the video streams' test crop) and heatmaps of the same crop at 112x112.
 val_pipeline = [
     dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='LoadSignAnnotation', with_pose_keys=True),
     dict(type='SelectKeypoints', keypoints='nla_slr_63'),
@@ -75,7 +75,7 @@ val_pipeline = [
 # Two clips, centre crop (mmaction2's ThreeCrop moves no keypoints).
 test_pipeline = [
     dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=2, test_mode=True),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=2, test_mode=True),
     dict(type='DecordDecode'),
     dict(type='LoadSignAnnotation', with_pose_keys=True),
     dict(type='SelectKeypoints', keypoints='nla_slr_63'),

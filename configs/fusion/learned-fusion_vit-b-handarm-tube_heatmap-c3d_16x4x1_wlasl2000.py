@@ -27,7 +27,7 @@ default_hooks = dict(checkpoint=dict(interval=1, save_best='auto', max_keep_ckpt
 # same crop at half size.
 train_pipeline = [
     dict(type='DecordInit', io_backend='disk'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1),
     dict(type='DecordDecode'),
     dict(type='LoadSignAnnotation', with_pose_keys=True),
     dict(type='SelectKeypoints', keypoints='nla_slr_63'),

@@ -33,7 +33,7 @@ ann_file_test = 'data/wlasl/wlasl2000_test.json'
 file_client_args = dict(io_backend='disk')
 train_pipeline = [
     dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1),
     dict(type='LoadSignAnnotation', with_pose_keys=True),
     dict(type='SelectKeypoints', keypoints='nla_slr_63'),
     dict(type='ImgShapeFromAnnotation'),
@@ -48,7 +48,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
     dict(type='LoadSignAnnotation', with_pose_keys=True),
     dict(type='SelectKeypoints', keypoints='nla_slr_63'),
     dict(type='ImgShapeFromAnnotation'),
@@ -62,7 +62,7 @@ val_pipeline = [
 # Two clips, centre crop (mmaction2's ThreeCrop moves no keypoints).
 test_pipeline = [
     dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=2, test_mode=True),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=2, test_mode=True),
     dict(type='LoadSignAnnotation', with_pose_keys=True),
     dict(type='SelectKeypoints', keypoints='nla_slr_63'),
     dict(type='ImgShapeFromAnnotation'),

@@ -24,7 +24,7 @@ ann_file_train = 'data/wlasl/wlasl2000_train.json'
 file_client_args = dict(io_backend='disk')
 train_pipeline = [
     dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1),
     dict(type='LoadSignAnnotation'),
     # Records whether the hands move; drop_static=True would skip static clips.
     dict(type='HandMovementCheck', drop_static=False),

@@ -9,7 +9,7 @@ mask_ratio = 0.9
 file_client_args = dict(io_backend='disk')
 train_pipeline = [
     dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1),
+    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1),
     dict(type='LoadSignAnnotation'),
     dict(type='HandMovementCheck', drop_static=False),
     dict(type='DecordDecode'),

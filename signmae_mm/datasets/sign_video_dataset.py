@@ -37,6 +37,18 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
     any extra keys of the entry, and ``test_mode`` (which ``HandMovementCheck`` reads so that it
     never drops a sample in testing).
 
+    Frame ranges: an entry may say where its sign lies in the video with ``frame_start``
+    (0-based, inclusive) and ``frame_end`` (0-based, exclusive; ``None`` or absent = to the end),
+    as the converters of ``tools/convert_datasets.py`` write them. With ``use_frame_range`` on,
+    such entries get ``frame_range = (frame_start, frame_end)`` in their info and the pipeline must
+    sample inside it: a transform with ``honours_frame_range = True``
+    (:class:`~signmae_mm.datasets.transforms.SampleSignFrames` in place of ``SampleFrames``),
+    checked when the dataset is built. With it off the entries get no ``frame_range`` and the
+    whole video is sampled (``frame_start`` / ``frame_end`` stay in the info, unused). The default
+    (``None``) follows the list's ``metainfo['use_frame_range']`` (False when absent): the
+    converters set it to what the dataset's videos are (True for Slovo, whose videos hold the sign
+    between ``begin`` and ``end``; False for WLASL's processed, already cut ``videos/``).
+
     Reliability (:class:`~signmae_mm.datasets.SampleGuardMixin`): with indices from
     ``SeededSampler`` each sample's transforms are seeded from (seed, epoch, index), which makes
     resumed runs exact; with ``max_bad_ratio`` set, a sample that fails with a data error (a video
@@ -56,8 +68,14 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
             None (default): every data error propagates at once.
         min_bad_count (int): Bad samples a process tolerates before ``max_bad_ratio`` is
             checked (so that one bad file early on does not stop a run). Defaults to 10.
+        use_frame_range (bool, optional): Sample only inside each entry's
+            ``frame_start``/``frame_end``. None (default): the list's
+            ``metainfo['use_frame_range']``, False when absent.
         **kwargs: Other arguments of :class:`mmaction.datasets.VideoDataset` (``test_mode``,
             ``num_classes``, ``multi_class``, ``start_index``, ...).
+
+    Raises:
+        ValueError: ``use_frame_range`` is on and no pipeline transform honours frame ranges.
     """
 
     def __init__(self,
@@ -67,11 +85,14 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
                  check_videos: bool = False,
                  max_bad_ratio: Optional[float] = None,
                  min_bad_count: int = 10,
+                 use_frame_range: Optional[bool] = None,
                  **kwargs) -> None:
         data_prefix = dict(data_prefix)
         data_prefix.setdefault('video', '')
         data_prefix.setdefault('sign_ann', '')
         self.check_videos = check_videos
+        # None until the list is read (its metainfo decides), then a bool
+        self.use_frame_range = use_frame_range
         self._init_sample_guard(max_bad_ratio, min_bad_count)
         super().__init__(ann_file, pipeline=pipeline, data_prefix=data_prefix, **kwargs)
 
@@ -80,6 +101,12 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
         metainfo, raw_list = load_annotation_list(self.ann_file)
         for k, v in metainfo.items():
             self._metainfo.setdefault(k, v)
+        if self.use_frame_range is None:
+            self.use_frame_range = bool(self._metainfo.get('use_frame_range', False))
+        self.use_frame_range = bool(self.use_frame_range)
+        self._metainfo['use_frame_range'] = self.use_frame_range
+        if self.use_frame_range:
+            self._check_pipeline_honours_frame_range()
         data_list = [self.parse_data_info(raw, i) for i, raw in enumerate(raw_list)]
         if self.check_videos:
             for info in track_iter_progress(data_list):
@@ -130,6 +157,15 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
                 raise SignAnnotationError(f'{where}: "img_shape" must be [height, width], '
                                           f'got {shape!r}')
             info['ann_img_shape'] = tuple(shape)
+        info.pop('frame_range', None)
+        if self.use_frame_range and ('frame_start' in info or 'frame_end' in info):
+            start, end = info.get('frame_start', 0), info.get('frame_end')
+            # order and bounds need the frame count: SampleSignFrames checks them per sample
+            if (not isinstance(start, int) or isinstance(start, bool)
+                    or not (end is None or isinstance(end, int) and not isinstance(end, bool))):
+                raise SignAnnotationError(f'{where}: "frame_start" / "frame_end" must be ints '
+                                          f'(frame_end may be null), got {start!r} / {end!r}')
+            info['frame_range'] = (start, end)
         info['filename'] = osp.join(self.data_prefix['video'], name)
         info['sign_ann'] = osp.join(self.data_prefix['sign_ann'], info['sign_ann'])
         return info
@@ -139,6 +175,23 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
         info = super().get_data_info(idx)
         info['test_mode'] = self.test_mode
         return info
+
+    def _check_pipeline_honours_frame_range(self) -> None:
+        """Raise unless a pipeline transform samples inside ``frame_range``."""
+        def honours(transform) -> bool:
+            if getattr(transform, 'honours_frame_range', False):
+                return True
+            # wrappers (Compose, RandomChoice, ...) hold their transforms in ``transforms``
+            inner = getattr(transform, 'transforms', None)
+            return isinstance(inner, (list, tuple)) and any(honours(t) for t in inner)
+
+        if not honours(self.pipeline):
+            raise ValueError(
+                f'{type(self).__name__} ({self.ann_file}): use_frame_range is on (the list\'s '
+                'metainfo or the dataset argument) but no pipeline transform honours frame '
+                "ranges; replace dict(type='SampleFrames', ...) by "
+                "dict(type='SampleSignFrames', ...) (same arguments), or set "
+                'use_frame_range=False on the dataset to sample whole videos')
 
     @staticmethod
     def _check_video(info: dict) -> None:
@@ -156,6 +209,12 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
             raise SignAnnotationError(
                 f'{video}: frame count mismatch: the annotation list says '
                 f'{info["ann_total_frames"]} frames, the video has {total}')
+        if 'frame_range' in info:
+            start, end = info['frame_range']
+            if not 0 <= start < (total if end is None else end) <= total:
+                raise SignAnnotationError(
+                    f'{video}: frame range [{start}, {end}) is not inside the video\'s {total} '
+                    'frames')
         if tuple(info.get('ann_img_shape', shape)) != shape:
             raise SignAnnotationError(
                 f'{video}: image size mismatch: the annotation list says '

@@ -1,13 +1,14 @@
 """Preprocessing of raw sign videos into SignMAE sign annotations, and dataset converters.
 
-Not imported by ``import signmae_mm`` (it needs mmdet and mmpose; the MediaPipe backend needs
-the optional ``mediapipe`` extra, imported only when used); import it as
+Not imported by ``import signmae_mm`` (RTMDet / RTMPose need the full stack, MediaPipe the
+``mediapipe`` extra; each is imported only when used); import it as
 ``signmae_mm.preprocessing``. The command-line tools are ``tools/preprocess.py`` and
 ``tools/convert_datasets.py``.
 """
 from .dataset_converters import (ConvertedDataset, DatasetFormatError, check_videos, class_counts,
                                  convert_nmfs_csl, convert_slovo, convert_wlasl,
                                  format_class_counts, write_converted)
+from .folder_converter import FOLDER_SPLITS, FOLDER_VIDEO_EXTENSIONS, convert_folder
 from .errors import NoPersonError, PreprocessError, VideoDecodeError
 from .mediapipe_holistic import (MEDIAPIPE_INSTALL_HINT, MEDIAPIPE_SOURCE, HolisticFrames,
                                  HolisticVideoPreprocessor, MediaPipeHolistic,
@@ -28,7 +29,8 @@ from .video_reader import VideoFrames
 
 __all__ = [
     'ConvertedDataset', 'DatasetFormatError', 'check_videos', 'class_counts',
-    'convert_nmfs_csl', 'convert_slovo', 'convert_wlasl', 'format_class_counts',
+    'convert_folder', 'FOLDER_SPLITS', 'FOLDER_VIDEO_EXTENSIONS', 'convert_nmfs_csl',
+    'convert_slovo', 'convert_wlasl', 'format_class_counts',
     'write_converted', 'NoPersonError', 'PreprocessError', 'VideoDecodeError',
     'DEFAULT_DET_CONFIG', 'DEFAULT_POSE_CONFIG', 'resolve_model_config', 'zoo_checkpoint_url',
     'SAPIENS_INPUT_SIZE', 'SAPIENS_MEAN', 'SAPIENS_STD', 'KeypointPartMaps', 'PartMapSource',

@@ -1,17 +1,24 @@
-"""Convert WLASL, Slovo and NMFs-CSL annotations into SignMAE annotation lists.
+"""Convert WLASL, Slovo and NMFs-CSL annotations into SignMAE annotation lists (a folder of
+labelled videos: :mod:`.folder_converter`).
 
 Each converter reads a dataset's own annotation files, in their published layout, and returns a
 :class:`ConvertedDataset`: class names and, per split, entries of the annotation list that
 ``SignVideoDataset`` reads (``filename``, ``label``, ``sign_ann`` + dataset-specific extras).
 ``sign_ann`` is where ``tools/preprocess.py`` writes the video's ``.npz`` (the video's path with
 ``.npz``), so the lists can be fed to the preprocessing tool and, once it has run, to the
-dataset. :func:`write_converted` writes the lists, the missing videos and the class counts.
+dataset. :func:`write_converted` writes the lists, the class names, the missing and unreadable
+videos and the class counts.
 
 Frame ranges (WLASL ``frame_start``/``frame_end``, Slovo ``begin``/``end``) are recorded in
 each entry as ``frame_start`` (0-based, inclusive) and ``frame_end`` (0-based, exclusive;
-``None`` = to the end of the video); the dataset samples the whole video and does not read them.
+``None`` = to the end of the video). Whether they apply depends on the videos, so each converter
+says what it assumed in the lists' ``metainfo['use_frame_range']``, which ``SignVideoDataset``
+follows unless its ``use_frame_range`` argument says otherwise: True for Slovo (a video holds
+one sign between ``begin`` and ``end``), False for WLASL's processed ``videos/`` (already cut per
+instance; ``raw_videos=True`` for uncut recordings), NMFs-CSL and folders (no ranges).
 """
 import csv
+import os
 import os.path as osp
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +55,8 @@ class ConvertedDataset:
         metainfo (dict): Extra ``metainfo`` for the lists (``dataset``, ...).
         missing (list[str]): Videos of the annotations not found under the video root.
         notes (list[str]): Facts worth printing (duplicates, partial frame ranges, ...).
+        unreadable (list[str]): Videos found but not decodable (no frames, or the decoder
+            cannot open them); left out of the lists. Only :func:`convert_folder` opens videos.
     """
     name: str
     classes: List[str]
@@ -55,6 +64,7 @@ class ConvertedDataset:
     metainfo: Dict[str, Any] = field(default_factory=dict)
     missing: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
+    unreadable: List[str] = field(default_factory=list)
 
 
 def check_videos(ds: ConvertedDataset, video_root: Optional[str],
@@ -119,19 +129,18 @@ def format_class_counts(ds: ConvertedDataset, show: int = 5) -> str:
 
 
 def write_converted(ds: ConvertedDataset, out_dir: str) -> Dict[str, str]:
-    """Write ``<name>_<split>.json`` lists, ``<name>_class_counts.csv`` and, if any,
-    ``<name>_missing_videos.txt`` under ``out_dir``.
+    """Write ``<name>_<split>.json`` lists, ``<name>_classes.txt`` (one class per line, line
+    index = label), ``<name>_class_counts.csv`` and, if any, ``<name>_missing_videos.txt`` and
+    ``<name>_unreadable_videos.txt`` under ``out_dir``.
 
     Args:
         ds (ConvertedDataset): The converted dataset.
         out_dir (str): Output folder.
 
     Returns:
-        dict[str, str]: Written files by kind (``train``, ``val``, ``test``, ``class_counts``,
-        ``missing``).
+        dict[str, str]: Written files by kind (``train``, ``val``, ``test``, ``classes``,
+        ``class_counts``, ``missing``, ``unreadable``).
     """
-    import os
-
     from signmae_mm.datasets.sign_annotation import dump_annotation_list
     os.makedirs(out_dir, exist_ok=True)
     paths = {}
@@ -140,6 +149,9 @@ def write_converted(ds: ConvertedDataset, out_dir: str) -> Dict[str, str]:
                     num_classes=len(ds.classes))
         paths[split] = dump_annotation_list(osp.join(out_dir, f'{ds.name}_{split}.json'),
                                             entries, meta)
+    paths['classes'] = osp.join(out_dir, f'{ds.name}_classes.txt')
+    with open(paths['classes'], 'w', encoding='utf-8') as f:
+        f.write(''.join(f'{name}\n' for name in ds.classes))
     counts = class_counts(ds)
     paths['class_counts'] = osp.join(out_dir, f'{ds.name}_class_counts.csv')
     with open(paths['class_counts'], 'w', newline='', encoding='utf-8') as f:
@@ -151,13 +163,18 @@ def write_converted(ds: ConvertedDataset, out_dir: str) -> Dict[str, str]:
         paths['missing'] = osp.join(out_dir, f'{ds.name}_missing_videos.txt')
         with open(paths['missing'], 'w', encoding='utf-8') as f:
             f.write('\n'.join(ds.missing) + '\n')
+    if ds.unreadable:
+        paths['unreadable'] = osp.join(out_dir, f'{ds.name}_unreadable_videos.txt')
+        with open(paths['unreadable'], 'w', encoding='utf-8') as f:
+            f.write('\n'.join(ds.unreadable) + '\n')
     return paths
 
 
 # ---------------------------------------------------------------------------------- WLASL
 def convert_wlasl(ann_file: str,
                   subsets: Sequence[int] = WLASL_SUBSETS,
-                  video_ext: str = '.mp4') -> List[ConvertedDataset]:
+                  video_ext: str = '.mp4',
+                  raw_videos: bool = False) -> List[ConvertedDataset]:
     """WLASL: ``WLASL_v0.3.json``, a list of ``{"gloss", "instances": [...]}``.
 
     Subset ``K`` (WLASL100/300/1000/2000) is the first ``K`` glosses, label = gloss index.
@@ -165,10 +182,19 @@ def convert_wlasl(ann_file: str,
     ``frame_start`` is 1-based and ``frame_end`` 1-based inclusive, -1 = to the end; entries
     get them 0-based, end exclusive (``None`` = to the end).
 
+    The start kit's ``preprocess.py`` cuts each instance out of its recording into
+    ``videos/<video_id>.mp4``, so by default the ranges do not apply to the videos
+    (``metainfo['use_frame_range'] = False``). ``raw_videos=True`` says the videos are the uncut
+    recordings, and the dataset then samples inside the ranges. The file names stay
+    ``<video_id><video_ext>``: recordings that the start kit names otherwise (YouTube ids) must
+    be linked or renamed to that.
+
     Args:
         ann_file (str): ``WLASL_v0.3.json`` (or any version with that layout).
         subsets (Sequence[int]): Subset sizes. Defaults to (100, 300, 1000, 2000).
         video_ext (str): Video file extension. Defaults to ``'.mp4'``.
+        raw_videos (bool): The videos are uncut recordings: the lists get
+            ``use_frame_range=True``. Defaults to False.
 
     Returns:
         list[ConvertedDataset]: One per subset (``wlasl100``, ...), splits ``train``,
@@ -229,7 +255,8 @@ def convert_wlasl(ann_file: str,
             for e in entries:
                 splits[e['split']].append(e)
         ds = ConvertedDataset(f'wlasl{k}', classes[:int(k)], splits,
-                              metainfo=dict(dataset='WLASL', subset=int(k)))
+                              metainfo=dict(dataset='WLASL', subset=int(k),
+                                            use_frame_range=bool(raw_videos)))
         dup = sorted(v for v, c in seen.items() if c > 1)
         if dup:
             ds.notes.append(f'{len(dup)} video_ids appear in more than one instance '
@@ -237,7 +264,7 @@ def convert_wlasl(ann_file: str,
         partial = sum(1 for s in splits.values() for e in s
                       if e['frame_start'] > 0 or e['frame_end'] is not None)
         if partial:
-            ds.notes.append(f'{partial} instances cover only part of their video '
+            ds.notes.append(f'{partial} instances cover only part of their recording '
                             '(frame_start/frame_end kept in the entries)')
         out.append(ds)
     return out
@@ -262,7 +289,8 @@ def convert_slovo(ann_file: str,
     Columns: attachment_id, user_id, width, height, length, text, train (bool), begin, end.
     Classes are the distinct ``text`` values in sorted order (the dataset publishes no class
     index), ``no_event`` included unless ``drop_no_event``. ``begin``/``end`` are copied to
-    ``frame_start``/``frame_end`` as given.
+    ``frame_start``/``frame_end`` as given; a video holds its sign between them, so the lists get
+    ``use_frame_range=True``.
 
     Args:
         ann_file (str): ``annotations.csv``.
@@ -316,7 +344,7 @@ def convert_slovo(ann_file: str,
             text=row['text'], attachment_id=row['attachment_id'], signer_id=row['user_id'],
             frame_start=begin, frame_end=end))
     ds = ConvertedDataset('slovo', texts, splits, metainfo=dict(
-        dataset='Slovo', no_event_class=index.get(no_event)))
+        dataset='Slovo', no_event_class=index.get(no_event), use_frame_range=True))
     if bad_range:
         ds.notes.append(f'{bad_range} rows have begin/end outside 0 <= begin <= end <= length')
     return ds
@@ -396,7 +424,7 @@ def convert_nmfs_csl(train_list: str, test_list: str) -> ConvertedDataset:
                                       sign_ann=default_sign_ann(video),
                                       confusing=label < NMFS_CSL_NUM_CONFUSING))
     ds = ConvertedDataset('nmfs_csl', classes, splits, metainfo=dict(
-        dataset='NMFs-CSL', num_confusing=NMFS_CSL_NUM_CONFUSING))
+        dataset='NMFs-CSL', num_confusing=NMFS_CSL_NUM_CONFUSING, use_frame_range=False))
     if offset:
         ds.notes.append(f'{train_list}: labels are the class folders + {offset}; shifted to '
                         'the folders\' numbers')

@@ -57,7 +57,8 @@ def test_entry_point_is_the_vit_b_hand_arm_recipe():
     mask = _mask_transform(cfg)
     assert mask.type == 'SegmentGuidedHandMask' and mask.ratio == 0.9
     assert cfg.train_dataloader.dataset.type == 'SignVideoDataset'
-    sample = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'SampleFrames'][0]
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    sample = [t for t in pipeline if t['type'] == 'SampleSignFrames'][0]
     assert (sample.clip_len, sample.frame_interval, sample.num_clips) == (16, 4, 1)
     pack = cfg.train_dataloader.dataset.pipeline[-1]
     assert pack == dict(type='PackActionInputs', algorithm_keys=('mask', ))

@@ -95,8 +95,8 @@ def test_pretraining_shrinks_the_entry_point_only():
     real_scales = {t['type']: t for t in theirs}['MultiScaleCrop']['scales']
     assert set(by_type['MultiScaleCrop']['scales']) < set(real_scales)
     assert 1 in by_type['MultiScaleCrop']['scales']
-    assert (by_type['SampleFrames']['clip_len'], by_type['SampleFrames']['frame_interval']) == (
-        8, 2)
+    sample = by_type['SampleSignFrames']
+    assert (sample['clip_len'], sample['frame_interval']) == (8, 2)
     assert by_type['SegmentGuidedHandMask']['input_size'] == (8, 64, 64)
     assert by_type['SegmentGuidedHandMask']['ratio'] == 0.9
     # Same optimiser and schedule shape, shorter.

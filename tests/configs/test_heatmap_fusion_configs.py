@@ -104,8 +104,8 @@ def test_heatmaps_are_cropped_as_the_video_streams_rgb():
             ref = heat if w == 'test' else video  # ThreeCrop moves no keypoints: centre crop
             assert _spatial(fused[f'{w}_dataloader'].dataset.pipeline) == _spatial(
                 ref[f'{w}_dataloader'].dataset.pipeline), (mode, w)
-            sample = _step(fused[f'{w}_dataloader'].dataset.pipeline, 'SampleFrames')
-            ref_sample = _step(ref[f'{w}_dataloader'].dataset.pipeline, 'SampleFrames')
+            sample = _step(fused[f'{w}_dataloader'].dataset.pipeline, 'SampleSignFrames')
+            ref_sample = _step(ref[f'{w}_dataloader'].dataset.pipeline, 'SampleSignFrames')
             assert sample == ref_sample, (mode, w)
 
 

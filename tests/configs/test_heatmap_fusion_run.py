@@ -2,6 +2,7 @@
 trains the heatmap stream and a video stream (tiny sizes via --cfg-options), the late-fusion
 config's `mim test` loads the three stream checkpoints and reports per-instance and per-class
 accuracy, and the learned-fusion config trains its head on the frozen streams."""
+import json
 import os
 import pickle
 import shutil
@@ -125,9 +126,10 @@ def runs(tmp_path_factory):
         sys.path.remove(str(REPO / 'tools'))
     weights = save_fusion_checkpoint(str(root / 'late_fusion.pth'),
                                      ['rgb_handarm', 'rgb_tube', 'heatmap'], [0.25, 0.25, 0.5])
+    late_options = [*streams, *_data(demo, ('test', )), *_fusion_pipeline('test', 5)]
     late = _start('test', 'mmaction', str(LATE), '--checkpoint', weights, '--work-dir',
                   str(root / 'late'), '--dump', str(root / 'late.pkl'), '--cfg-options',
-                  *streams, *_data(demo, ('test', )), *_fusion_pipeline('test', 5), cwd=root)
+                  *late_options, cwd=root)
     learned_opts = streams + _data(demo, ('train', 'val')) + _frames('train', 1) + [
         f'{tr}.5.scale=(-1,40)', f'{tr}.7.scale=(32,32)', f'{tr}.8.sigma=1.0'] + \
         _fusion_pipeline('val', 5) + [
@@ -136,7 +138,8 @@ def runs(tmp_path_factory):
     learned = _start('train', 'mmaction', str(LEARNED), '--work-dir', str(root / 'learned'),
                      '--cfg-options', *learned_opts, cwd=root)
     late_log, learned_log = _side_by_side(late, learned)
-    return dict(root=root, demo=demo, late_log=late_log, learned_log=learned_log)
+    return dict(root=root, demo=demo, late_log=late_log, learned_log=learned_log,
+                late_weights=weights, late_options=late_options)
 
 
 def test_stream_runs_saved_their_checkpoints(runs):
@@ -167,3 +170,42 @@ def test_learned_fusion_trains_its_head_on_the_frozen_streams(runs):
     state = torch.load(runs['root'] / 'learned' / 'epoch_1.pth', weights_only=True)['state_dict']
     assert state and all(k.startswith('fusion_head.') for k in state)
     assert 'fusion_head.fc_cls.weight' in state
+
+
+def _recognize(argv: List[str]) -> int:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('recognize', REPO / 'tools' / 'recognize.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(argv)
+
+
+@pytest.mark.requires('mediapipe')
+def test_recognize_tool_gives_each_stream_and_the_fused_scores_of_mim_test(runs, tmp_path):
+    """tools/recognize.py on the late-fusion model: the streams' and the fused top-5 of a test
+    video, the fused scores those mim test dumped for it; then a real clip with no annotation,
+    which MediaPipe annotates on the fly."""
+    demo = runs['demo']
+    with open(demo.ann_files['test']) as f:
+        entry = json.load(f)['data_list'][0]
+    video = os.path.join(demo.video_prefix, entry['filename'])
+    npz = os.path.join(demo.sign_ann_prefix, entry['sign_ann'])
+    out = tmp_path / 'recognized.json'
+    options = ['--cfg-options', *runs['late_options']]
+    assert _recognize([str(LATE), runs['late_weights'], video, '--sign-ann', npz, '--out',
+                       str(out), *options]) == 0
+    result = json.loads(out.read_text())[0]['top_k']
+    assert list(result) == ['rgb_handarm', 'rgb_tube', 'heatmap', 'fused']
+    assert all(len(top) == 2 for top in result.values())  # 2 classes: the top-5 is both
+    with open(runs['root'] / 'late.pkl', 'rb') as f:
+        dumped = pickle.load(f)[0]['pred_score']
+    fused = sorted(result['fused'], key=lambda r: r['label'])
+    assert [r['score'] for r in fused] == pytest.approx(dumped.tolist(), abs=1e-5)
+    assert {r['name'] for r in fused} == set(demo.classes)
+
+    real = REPO / 'tests' / 'data' / 'ntu_drink_s001c001p001r001a001.mp4'
+    keep = tmp_path / 'annotations'
+    assert _recognize([str(LATE), runs['late_weights'], str(real), '--keep-annotations',
+                       str(keep), '--out', str(out), *options]) == 0
+    assert set(json.loads(out.read_text())[0]['top_k']) == set(result)
+    assert (keep / (real.stem + '.npz')).is_file()

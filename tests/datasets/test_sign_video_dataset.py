@@ -6,7 +6,8 @@ from _sign_clips import H, W
 from mmaction.registry import DATASETS
 from mmengine.registry import DefaultScope
 
-from signmae_mm.datasets import HAND_MOTION_META_KEYS, MASK_META_KEYS, SignAnnotationError
+from signmae_mm.datasets import (HAND_MOTION_META_KEYS, MASK_META_KEYS, SignAnnotationError,
+                                 dump_annotation_list)
 
 PRETRAIN_PIPELINE = [
     dict(type='DecordInit'),
@@ -124,3 +125,75 @@ def test_static_clips_dropped_in_training_only(make_sign_sample, write_list, dat
     out = test[0]['data_samples']
     assert out.filename == str(static['video'])
     assert out.hand_moving is False and out.hand_motion_valid is True
+
+
+# A pipeline that samples inside frame ranges and loads the clip's annotation (no decoding).
+RANGE_PIPELINE = [
+    dict(type='DecordInit'),
+    dict(type='SampleSignFrames', clip_len=4, frame_interval=1, num_clips=1),
+    dict(type='LoadSignAnnotation'),
+]
+
+
+def _ranged_list(tmp_path, entries, **metainfo):
+    return dump_annotation_list(str(tmp_path / 'ranged.json'), entries, metainfo)
+
+
+def test_frame_range_follows_the_list_metainfo(make_sign_sample, data_prefix, tmp_path):
+    sample = make_sign_sample('v0')
+    ranged = dict(sample['entry'], frame_start=4, frame_end=12)
+    entries = [ranged, dict(sample['entry'], frame_start=6, frame_end=None), sample['entry']]
+    # no use_frame_range in the metainfo: off, no frame_range, SampleFrames is fine
+    ds = _dataset(_ranged_list(tmp_path, entries), data_prefix)
+    assert ds.use_frame_range is False and ds.metainfo['use_frame_range'] is False
+    assert 'frame_range' not in ds.get_data_info(0) and ds.get_data_info(0)['frame_start'] == 4
+    # on in the metainfo: ranges where the entry has them, sampled inside them
+    ds = _dataset(_ranged_list(tmp_path, entries, use_frame_range=True), data_prefix,
+                  pipeline=RANGE_PIPELINE)
+    assert ds.use_frame_range is True
+    ranges = [ds.get_data_info(i).get('frame_range') for i in range(3)]
+    assert ranges == [(4, 12), (6, None), None]
+    for seed in range(10):
+        np.random.seed(seed)
+        out = ds[0]
+        inds = out['frame_inds']
+        assert inds.min() >= 4 and inds.max() < 12 and out['total_frames'] == 16
+        # the annotation follows: the keypoints are those of the sampled frames
+        np.testing.assert_array_equal(out['sign_keypoints'],
+                                      sample['arrays']['keypoints'][inds])
+
+
+def test_use_frame_range_argument_overrides_the_metainfo(make_sign_sample, data_prefix,
+                                                         tmp_path):
+    entry = dict(make_sign_sample('v0')['entry'], frame_start=4, frame_end=12)
+    ds = _dataset(_ranged_list(tmp_path, [entry], use_frame_range=True), data_prefix,
+                  use_frame_range=False)  # SampleFrames accepted: whole videos
+    assert ds.use_frame_range is False and 'frame_range' not in ds.get_data_info(0)
+    ds = _dataset(_ranged_list(tmp_path, [dict(entry, frame_range=[0, 1])]), data_prefix,
+                  use_frame_range=False)
+    assert 'frame_range' not in ds.get_data_info(0)  # not even one the entry brought
+    ds = _dataset(_ranged_list(tmp_path, [entry]), data_prefix, use_frame_range=True,
+                  pipeline=RANGE_PIPELINE)
+    assert ds.metainfo['use_frame_range'] is True
+    assert ds.get_data_info(0)['frame_range'] == (4, 12)
+
+
+def test_frame_range_needs_a_pipeline_that_honours_it(make_sign_sample, data_prefix, tmp_path):
+    entry = dict(make_sign_sample('v0')['entry'], frame_start=4, frame_end=12)
+    ann_file = _ranged_list(tmp_path, [entry], use_frame_range=True)
+    with pytest.raises(ValueError, match=r"ranged.json\): use_frame_range is on .* replace "
+                       r"dict\(type='SampleFrames', ...\) by dict\(type='SampleSignFrames'"):
+        _dataset(ann_file, data_prefix)  # PRETRAIN_PIPELINE has SampleFrames
+    with pytest.raises(ValueError, match='no pipeline transform honours frame ranges'):
+        _dataset(_ranged_list(tmp_path, [entry]), data_prefix, use_frame_range=True)
+    with pytest.raises(SignAnnotationError, match=r'entry 0 \(v0.mp4\): "frame_start" / '
+                       r'"frame_end" must be ints'):
+        _dataset(_ranged_list(tmp_path, [dict(entry, frame_start='4')], use_frame_range=True),
+                 data_prefix, pipeline=RANGE_PIPELINE)
+    # a range past the video: found by check_videos, or per sample as a data error
+    bad = _ranged_list(tmp_path, [dict(entry, frame_end=30)], use_frame_range=True)
+    with pytest.raises(SignAnnotationError, match=r'v0.mp4: frame range \[4, 30\) is not '
+                       r"inside the video's 16 frames"):
+        _dataset(bad, data_prefix, pipeline=RANGE_PIPELINE, check_videos=True)
+    with pytest.raises(SignAnnotationError, match=r"\[4, 30\) is not inside the video's 16"):
+        _dataset(bad, data_prefix, pipeline=RANGE_PIPELINE)[0]

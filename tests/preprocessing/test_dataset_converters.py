@@ -1,6 +1,10 @@
-"""WLASL / Slovo / NMFs-CSL converters on small annotation files in each dataset's layout."""
+"""WLASL / Slovo / NMFs-CSL converters on small annotation files in each dataset's layout, and
+the folder converter on small real videos."""
 import importlib.util
 import json
+import re
+import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -8,9 +12,10 @@ from mmaction.registry import DATASETS
 from mmengine.registry import DefaultScope
 
 from signmae_mm.datasets import load_annotation_list
-from signmae_mm.preprocessing import (check_videos, class_counts, convert_nmfs_csl, convert_slovo,
-                                      convert_wlasl, write_converted)
+from signmae_mm.preprocessing import (check_videos, class_counts, convert_folder, convert_nmfs_csl,
+                                      convert_slovo, convert_wlasl, write_converted)
 from signmae_mm.preprocessing.dataset_converters import DatasetFormatError
+from signmae_mm.testing import moving_square_frames, write_video
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,10 +41,19 @@ def _touch(root: Path, names):
         (root / name).write_bytes(b'')
 
 
-def _dataset(ann_file):
+def _dataset(ann_file, pipeline=()):
     with DefaultScope.overwrite_default_scope('mmaction'):
         return DATASETS.build(dict(type='SignVideoDataset', ann_file=str(ann_file),
-                                   data_prefix=dict(video='', sign_ann=''), pipeline=[]))
+                                   data_prefix=dict(video='', sign_ann=''),
+                                   pipeline=list(pipeline)))
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location('convert_datasets',
+                                                  REPO / 'tools' / 'convert_datasets.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
 
 
 def test_wlasl_subsets_splits_and_frame_ranges(tmp_path):
@@ -70,6 +84,12 @@ def test_wlasl_subsets_splits_and_frame_ranges(tmp_path):
     assert ds.get_data_info(0)['frame_start'] == 4
     meta, _ = load_annotation_list(paths['train'])
     assert meta['dataset'] == 'WLASL' and meta['subset'] == 2 and meta['num_classes'] == 2
+    # the start kit's videos/ are cut per instance: the ranges are not applied by default
+    assert meta['use_frame_range'] is False and ds.use_frame_range is False
+    assert 'frame_range' not in ds.get_data_info(0)
+    assert Path(paths['classes']).read_text() == 'book\ndrink\n'
+    raw = convert_wlasl(str(ann), subsets=(2, ), raw_videos=True)[0]
+    assert raw.metainfo['use_frame_range'] is True
     lines = Path(paths['class_counts']).read_text().splitlines()
     assert lines[0] == 'label,class,train,val,test' and lines[1] == '0,book,1,1,1'
 
@@ -120,9 +140,14 @@ def test_slovo_table(tmp_path):
     dropped = convert_slovo(str(csv_file), drop_no_event=True)
     assert 'no_event' not in dropped.classes and len(dropped.splits['train']) == 1
     paths = write_converted(ds, str(tmp_path / 'out'))
-    assert len(_dataset(paths['test'])) == 2
+    # a Slovo video holds its sign between begin and end: the dataset samples inside them
+    test = _dataset(paths['test'], [dict(type='SampleSignFrames', clip_len=16)])
+    assert len(test) == 2 and test.get_data_info(0)['frame_range'] == (20, 100)
+    with pytest.raises(ValueError, match='SampleSignFrames'):
+        _dataset(paths['test'], [dict(type='SampleFrames', clip_len=16)])
     meta, entries = load_annotation_list(paths['train'])
     assert meta['classes'] == ds.classes and entries[0]['text'] == 'привет'
+    assert meta['use_frame_range'] is True
 
 
 def test_slovo_errors(tmp_path):
@@ -151,6 +176,7 @@ def test_nmfs_csl_lists(tmp_path):
     assert ds.splits['test'][0]['sign_ann'] == '000/P09_s3_00_1_color.npz'
     assert any('shifted' in n for n in ds.notes)
     assert class_counts(ds)['train'][[0, 612]].tolist() == [2, 1]
+    assert ds.metainfo['use_frame_range'] is False
     train.write_text('000/a.mp4 0\n001/b.mp4 5\n')
     with pytest.raises(DatasetFormatError, match='labels disagree with the class folders'):
         convert_nmfs_csl(str(train), str(test))
@@ -161,10 +187,7 @@ def test_nmfs_csl_lists(tmp_path):
 
 
 def test_convert_datasets_tool(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location('convert_datasets',
-                                                  REPO / 'tools' / 'convert_datasets.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = _tool()
     ann = tmp_path / 'WLASL_v0.3.json'
     ann.write_text(json.dumps(WLASL))
     videos = tmp_path / 'videos'
@@ -181,8 +204,220 @@ def test_convert_datasets_tool(tmp_path, capsys):
     assert 'every video found' in text  # wlasl2 has all of its videos
     assert sorted(p.name for p in out.glob('wlasl2_*.json')) == [
         'wlasl2_test.json', 'wlasl2_train.json', 'wlasl2_val.json']
+    assert (out / 'wlasl3_classes.txt').read_text() == 'book\ndrink\ncomputer\n'
+    assert 'frame ranges: not used' in text and '--raw-videos' in text
+    assert tool.main(['wlasl', str(ann), '--out-dir', str(out), '--subsets', '2',
+                      '--raw-videos']) == 0
+    assert 'frame ranges: used (use_frame_range=True: --raw-videos' in capsys.readouterr().out
+    assert load_annotation_list(str(out / 'wlasl2_train.json'))[0]['use_frame_range'] is True
     csv_file = _slovo_csv(tmp_path / 'annotations.csv')
     assert tool.main(['slovo', str(csv_file), '--out-dir', str(out)]) == 0
-    assert 'videos not checked' in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert 'videos not checked' in text
+    assert 'frame ranges: used' in text and 'SampleSignFrames' in text
     assert tool.main(['slovo', str(tmp_path / 'missing.csv'), '--out-dir', str(out)]) == 2
     assert 'missing.csv' in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------- folder
+@pytest.fixture(scope='module')
+def clip(tmp_path_factory) -> Path:
+    """One small real video, copied wherever a test needs a readable clip."""
+    return write_video(tmp_path_factory.mktemp('clip') / 'clip.mp4',
+                       moving_square_frames(num_frames=8, size=32))
+
+
+def _clips(root: Path, clip: Path, names):
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(clip, root / name)
+
+
+def _splits(ds):
+    return {e['filename']: split for split, entries in ds.splits.items() for e in entries}
+
+
+# per gloss: its number of clips; the rule gives (train, val, test) per class
+SIZES = dict(hello=10, bye=3, thanks=2, yes=1)
+EXPECTED = dict(hello=(6, 2, 2), bye=(1, 1, 1), thanks=(1, 0, 1), yes=(1, 0, 0))
+
+
+def test_folder_of_gloss_folders_split_by_clip(tmp_path, clip):
+    root = tmp_path / 'signs'
+    names = [f'{g}/{g}_{i:02d}.mp4' for g, n in SIZES.items() for i in range(n)]
+    _clips(root, clip, names)
+    (root / 'hello' / 'hello_00.mp4').rename(root / 'hello' / 'hello_00.MP4')  # any case
+    _clips(root, clip, ['.cache/x.mp4', 'hello/.hidden.mp4'])  # hidden: ignored
+    (root / 'hello' / 'notes.txt').write_text('not a video')
+    (root / 'empty').mkdir()
+    ds = convert_folder(str(root), seed=3)
+    assert ds.name == 'folder' and ds.classes == ['bye', 'hello', 'thanks', 'yes']
+    assert ds.metainfo['dataset'] == 'folder' and ds.metainfo['use_frame_range'] is False
+    assert ds.metainfo['split_by'] == 'clip' and ds.metainfo['split_seed'] == 3
+    assert 'seed 3' in ds.metainfo['split_rule'] and 'max(1, round(n*0.15))' in \
+        ds.metainfo['split_rule']
+    assert any('1 folders without videos' in n and 'empty' in n for n in ds.notes)
+    # stratified: each class split by the documented rule
+    for gloss, sizes in EXPECTED.items():
+        k = ds.classes.index(gloss)
+        assert tuple(int(class_counts(ds)[s][k]) for s in ('train', 'val', 'test')) == sizes
+    entry = next(e for e in ds.splits['train'] + ds.splits['val'] + ds.splits['test']
+                 if e['filename'] == 'hello/hello_00.MP4')
+    assert entry == dict(filename='hello/hello_00.MP4', label=1, sign_ann='hello/hello_00.npz',
+                         gloss='hello', split=entry['split'])
+    assert all(e['split'] == split for split, es in ds.splits.items() for e in es)
+    assert len(_splits(ds)) == sum(SIZES.values())
+
+    # reproducible: the same seed gives the same split whatever order the files were made in
+    other = tmp_path / 'again'
+    _clips(other, clip, reversed(names))
+    (other / 'hello' / 'hello_00.mp4').rename(other / 'hello' / 'hello_00.MP4')
+    assert _splits(convert_folder(str(other), seed=3)) == _splits(ds)
+    assert _splits(convert_folder(str(root), seed=4)) != _splits(ds)
+    # ratios: no val share, no val list
+    no_val = convert_folder(str(root), ratios=(0.8, 0, 0.2))
+    assert list(no_val.splits) == ['train', 'test']
+
+    paths = write_converted(ds, str(tmp_path / 'out'))
+    assert Path(paths['classes']).read_text().splitlines() == ds.classes
+    assert 'unreadable' not in paths and 'missing' not in paths
+    assert len(_dataset(paths['train'])) == 6 + 1 + 1 + 1
+
+
+def test_folder_unreadable_videos_are_reported_and_dropped(tmp_path, clip):
+    root = tmp_path / 'signs'
+    _clips(root, clip, ['a/1.mp4', 'a/2.mp4', 'b/1.mp4', 'b/2.mp4'])
+    (root / 'a' / 'broken.mp4').write_bytes(b'this is no video' * 64)
+    (root / 'b' / 'empty.webm').write_bytes(b'')
+    ds = convert_folder(str(root))
+    assert ds.unreadable == ['a/broken.mp4', 'b/empty.webm']
+    assert sorted(_splits(ds)) == ['a/1.mp4', 'a/2.mp4', 'b/1.mp4', 'b/2.mp4']
+    assert any(n.startswith('first unreadable video: a/broken.mp4') for n in ds.notes)
+    paths = write_converted(ds, str(tmp_path / 'out'))
+    assert Path(paths['unreadable']).read_text() == 'a/broken.mp4\nb/empty.webm\n'
+
+
+def test_folder_with_split_folders(tmp_path, clip):
+    root = tmp_path / 'signs'
+    _clips(root, clip, ['train/b/1.mp4', 'train/a/1.avi', 'train/a/2.mp4', 'test/c/1.mkv',
+                        'test/a/3.mov'])
+    ds = convert_folder(str(root), split_by='signer', signer_regex=r'(?P<signer>\d)')
+    assert ds.classes == ['a', 'b', 'c'] and list(ds.splits) == ['train', 'test']
+    assert _splits(ds) == {'train/a/1.avi': 'train', 'train/a/2.mp4': 'train',
+                           'train/b/1.mp4': 'train', 'test/a/3.mov': 'test',
+                           'test/c/1.mkv': 'test'}
+    assert ds.metainfo['split_by'] == 'folders' and 'given by' in ds.metainfo['split_rule']
+    assert ds.splits['test'][0] == dict(filename='test/a/3.mov', label=0,
+                                        sign_ann='test/a/3.npz', gloss='a', split='test',
+                                        signer_id='3')
+    assert any('split_by, ratios and seed not used' in n for n in ds.notes)
+    # top-level folders that are not only splits are glosses
+    _clips(root, clip, ['other/1.mp4'])
+    assert convert_folder(str(root)).classes == ['other', 'test', 'train']
+    shutil.rmtree(root / 'other')
+    _clips(root, clip, ['train/loose.mp4'])
+    with pytest.raises(DatasetFormatError, match=r'signs/train: 1 videos directly in the split '
+                       'folder'):
+        convert_folder(str(root))
+    (tmp_path / 'nothing' / 'a').mkdir(parents=True)
+    with pytest.raises(DatasetFormatError, match='nothing: no videos'):
+        convert_folder(str(tmp_path / 'nothing'))
+
+
+def test_folder_list_file(tmp_path, clip):
+    root = tmp_path / 'signs'
+    _clips(root, clip, ['v/1.mp4', 'v/2.mp4', 'v/3.mp4', 'v/4.mp4'])
+    lst = tmp_path / 'list.txt'
+    lst.write_text('# path label split\nv/1.mp4 hello train\nv/2.mp4 bye train\n\n'
+                   'v/3.mp4 hello test\nv/gone.mp4 bye test\n./v/4.mp4 bye test\n')
+    ds = convert_folder(str(root), str(lst), name='mine')
+    assert ds.name == 'mine' and ds.classes == ['bye', 'hello'] and ds.missing == ['v/gone.mp4']
+    assert _splits(ds) == {'v/1.mp4': 'train', 'v/2.mp4': 'train', 'v/3.mp4': 'test',
+                           'v/4.mp4': 'test'}
+    assert ds.metainfo['split_by'] == 'list' and list(ds.splits) == ['train', 'test']
+    # integer labels name the classes by their numbers; no split column: split by clip
+    lst.write_text('v/1.mp4 0\nv/2.mp4 2\nv/3.mp4 2\nv/4.mp4 0\n')
+    ds = convert_folder(str(root), str(lst))
+    assert ds.classes == ['0', '1', '2'] and ds.metainfo['split_by'] == 'clip'
+    assert sorted((e['filename'], e['label'], e['gloss']) for es in ds.splits.values()
+                  for e in es) == [('v/1.mp4', 0, '0'), ('v/2.mp4', 2, '2'),
+                                   ('v/3.mp4', 2, '2'), ('v/4.mp4', 0, '0')]
+    assert [len(es) for es in ds.splits.values()] == [2, 0, 2]  # n=2: 1 train, 1 test
+    for text, message in [
+        ('v/1.mp4 0\n# comment\nv/2.mp4 bye\n', r"list.txt, line 3: label 'bye' is a gloss name "
+         'but the label of line 1 is an integer'),
+        ('v/1.mp4 a train\nv/2.mp4 b\n', r'list.txt, line 2: no split column, but line 1 has '
+         'one'),
+        ('v/1.mp4 a training\n', r"list.txt, line 1: split 'training' is not one of"),
+        ('v/1.mp4\n', r'list.txt, line 1: expected "<path> <label> \[split\]"'),
+        ('v/1.mp4 a\nv/1.mp4 b\n', r'list.txt, line 2: v/1.mp4 is listed twice'),
+    ]:
+        lst.write_text(text)
+        with pytest.raises(DatasetFormatError, match=message):
+            convert_folder(str(root), str(lst))
+
+
+def test_folder_split_by_signer_keeps_signers_whole(tmp_path, clip):
+    root = tmp_path / 'signs'
+    signers = [f'P{k:02d}' for k in range(10)]
+    names = [f'{g}/{s}_{g}_{r}.mp4' for g in ('a', 'b', 'c') for s in signers for r in range(2)]
+    _clips(root, clip, names)
+    regex = r'^(?P<signer>P\d+)_'
+    ds = convert_folder(str(root), split_by='signer', signer_regex=regex, seed=1)
+    split_of_signer = {}
+    for split, entries in ds.splits.items():
+        for e in entries:
+            assert e['signer_id'] == e['filename'].split('/')[1][:3]
+            assert split_of_signer.setdefault(e['signer_id'], split) == split  # one split each
+    # 10 signers: test round(1.5) = 2, val 2, train 6
+    assert sorted(Counter(split_of_signer.values()).items()) == [('test', 2), ('train', 6),
+                                                                 ('val', 2)]
+    assert ds.metainfo['split_by'] == 'signer' and regex in ds.metainfo['split_rule']
+    assert convert_folder(str(root), split_by='signer', signer_regex=regex,
+                          seed=1).splits == ds.splits
+    # clip mode with a regex records the signers too
+    assert all('signer_id' in e for e in convert_folder(str(root), signer_regex=regex)
+               .splits['train'])
+    _clips(root, clip, ['a/anonymous.mp4'])
+    with pytest.raises(DatasetFormatError, match=r'signs/a/anonymous.mp4: file name does not '
+                       'match signer_regex'):
+        convert_folder(str(root), split_by='signer', signer_regex=regex)
+    with pytest.raises(ValueError, match='needs a named group "signer"'):
+        convert_folder(str(root), split_by='signer', signer_regex=r'P\d+')
+    with pytest.raises(ValueError, match='needs signer_regex'):
+        convert_folder(str(root), split_by='signer')
+    with pytest.raises(ValueError, match='summing to 1'):
+        convert_folder(str(root), ratios=(0.5, 0.1, 0.1))
+
+
+def test_convert_datasets_tool_folder(tmp_path, capsys, clip):
+    tool = _tool()
+    root = tmp_path / 'signs'
+    _clips(root, clip, [f'{g}/{i}.mp4' for g in ('hello', 'bye') for i in range(4)])
+    (root / 'bye' / 'bad.mp4').write_bytes(b'\x00garbage' * 100)
+    out = tmp_path / 'ann'
+    args = ['folder', str(root), '--out-dir', str(out), '--name', 'mine', '--seed', '7',
+            '--ratios', '0.5', '0.25', '0.25']
+    # a recorded clip that does not decode: named, nothing written, unless allowed
+    assert tool.main(args) == 1
+    assert 'bye/bad.mp4; nothing written (--skip-unreadable' in capsys.readouterr().err
+    assert not out.exists()
+    assert tool.main(args + ['--skip-unreadable']) == 0
+    text = capsys.readouterr().out
+    assert 'mine: 2 classes' in text and 'split: per class by clip (stratified), seed 7' in text
+    assert 'frame ranges: not used (use_frame_range=False: each clip holds just its sign)' in text
+    assert re.search(r'1 unreadable videos \(left out: bye/bad.mp4\): .*mine_unreadable_videos',
+                     text)
+    assert (out / 'mine_unreadable_videos.txt').read_text() == 'bye/bad.mp4\n'
+    assert (out / 'mine_classes.txt').read_text() == 'bye\nhello\n'
+    meta, entries = load_annotation_list(str(out / 'mine_train.json'))
+    assert meta['dataset'] == 'folder' and meta['use_frame_range'] is False
+    assert meta['split_seed'] == 7 and len(entries) == 4  # 4 clips a class: 2/1/1
+    lst = tmp_path / 'list.txt'
+    lst.write_text('hello/0.mp4 1\nbye/0.mp4 bye\n')
+    assert tool.main(['folder', str(root), '--list', str(lst), '--out-dir', str(out)]) == 2
+    assert 'list.txt, line 2' in capsys.readouterr().err
+    assert tool.main(['folder', str(root), '--out-dir', str(out), '--split-by', 'signer']) == 2
+    assert 'needs signer_regex' in capsys.readouterr().err
+    assert tool.main(['folder', str(tmp_path / 'absent'), '--out-dir', str(out)]) == 2
+    assert 'absent: not a folder' in capsys.readouterr().err

@@ -9,6 +9,7 @@ from .loading import LoadSignAnnotation
 from .masking import (MASK_META_KEYS, RandomMask, SegmentGuidedHandMask, TubeMask, floyd_subset,
                       random_mask, sample_distinct, tube_mask)
 from .pose_inputs import ClipLenPerModality, ImgShapeFromAnnotation
+from .sampling import SampleSignFrames
 
 __all__ = [
     'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
@@ -16,5 +17,6 @@ __all__ = [
     'cell_overlap_matrices', 'map_part_maps', 'tube_mask', 'random_mask',
     'sample_distinct', 'floyd_subset', 'CheckSignKeypoints', 'SelectKeypoints',
     'ImgShapeFromAnnotation', 'ClipLenPerModality', 'COCO_WHOLEBODY_FLIP_INDICES',
-    'KEYPOINT_SUBSETS', 'NLA_SLR_63',    'NLA_SLR_63_LEFT_KP', 'NLA_SLR_63_RIGHT_KP', 'keypoint_subset', 'subset_flip_pairs'
+    'KEYPOINT_SUBSETS', 'NLA_SLR_63', 'NLA_SLR_63_LEFT_KP', 'NLA_SLR_63_RIGHT_KP',
+    'keypoint_subset', 'subset_flip_pairs', 'SampleSignFrames'
 ]

@@ -33,7 +33,7 @@ def _pipeline(config: Path, which: str = 'train', flip: float = None) -> list:
     cfg = Config.fromfile(str(config))
     pipeline = copy.deepcopy(cfg[f'{which}_dataloader'].dataset.pipeline)
     for t in pipeline:
-        if t['type'] == 'SampleFrames':
+        if t['type'] == 'SampleSignFrames':
             t.update(clip_len=CLIP_LEN, frame_interval=2)
     if flip is not None:
         flips = [t for t in pipeline if t['type'] == 'Flip']
