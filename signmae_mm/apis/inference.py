@@ -33,7 +33,9 @@ class SignRecognition:
             for a single-stream model; each stream's name and ``'fused'`` for a
             :class:`~signmae_mm.models.MultiStreamRecognizer`.
         classes (list[str]): Class names, index = label.
-        sign_ann (str, optional): The sign annotation the model read, if any.
+        sign_ann (str, optional): The sign annotation the model read, if any (None when it was
+            made in a temporary folder, since removed).
+        notes (list[str]): What was assumed or made on the way, for the user.
     """
     video: str
     scores: Dict[str, np.ndarray]
@@ -218,6 +220,9 @@ def inference_sign_recognizer(model: nn.Module,
             notes.append(f'sign annotation made with MediaPipe Holistic: {sign_ann}')
         elif not osp.isfile(sign_ann):
             raise FileNotFoundError(f'sign annotation {sign_ann} not found')
+    elif sign_ann is not None:
+        notes.append(f'the model reads no sign annotation: {sign_ann} not used')
+        sign_ann = None
     try:
         scores = _score(model, dict(filename=video, label=-1, start_index=0, modality='RGB',
                                     test_mode=True, sign_ann=sign_ann))
