@@ -57,7 +57,7 @@ def build(name: str, root: str):
     cfg = Config.fromfile(CONFIG)
     init_default_scope('mmaction')
     geometry = dict(
-        SampleFrames=dict(clip_len=g['clip_len'], frame_interval=g['interval']),
+        SampleSignFrames=dict(clip_len=g['clip_len'], frame_interval=g['interval']),
         MultiScaleCrop=dict(input_size=g['size']),
         Resize=dict(scale=(g['size'], g['size'])),
         SegmentGuidedHandMask=dict(input_size=(g['clip_len'], g['size'], g['size'])))

@@ -155,8 +155,10 @@ def part_maps_from_label_map(label_map: np.ndarray,
     out = np.empty((label_map.shape[0], len(PART_GROUPS), gh, gw), dtype=np.uint8)
     for t, frame in enumerate(label_map):
         onehot = lut[frame]  # (H, W, P)
-        pooled = cv2.resize(onehot, (gw, gh), interpolation=cv2.INTER_AREA)
-        pooled = pooled.reshape(gh, gw, len(PART_GROUPS))
+        # OpenCV's area resize takes at most 4 channels unless the scale is a whole number
+        pooled = np.concatenate([
+            cv2.resize(onehot[..., c:c + 4], (gw, gh), interpolation=cv2.INTER_AREA).reshape(
+                gh, gw, -1) for c in range(0, onehot.shape[-1], 4)], axis=-1)
         out[t] = np.rint(np.clip(pooled, 0, 1) * PART_MAP_SCALE).transpose(2, 0, 1)
     return out
 

@@ -44,6 +44,20 @@ def test_part_maps_from_label_map_are_area_fractions():
     assert part_maps_from_label_map(labels[None].repeat(3, 0), (4, 4)).shape == (3, 7, 4, 4)
 
 
+def test_part_maps_of_frames_that_the_grid_does_not_divide():
+    """720 x 1280 (or 256 x 340) on a 32 x 32 grid: cells of 22.5 x 40 (8 x 10.6) pixels; the
+    area fractions are still exact (OpenCV's area resize of more than 4 channels needs a whole
+    scale, so the groups are pooled 4 at a time)."""
+    for h, w in ((720, 1280), (256, 340)):
+        labels = np.zeros((h, w), np.int64)
+        labels[:, : w // 2] = 5  # left hand: the left half of the frame
+        maps = part_maps_from_label_map(labels, (32, 32))
+        lh = PART_GROUPS.index('left_hand')
+        assert maps.shape == (7, 32, 32)
+        assert (maps[lh, :, :16] == 255).all() and (maps[lh, :, 16:] == 0).all()
+        assert maps.sum() == maps[lh].sum()
+
+
 def test_save_load_roundtrip(tmp_path):
     arrays = _arrays()
     arrays['part_maps'][1, 0, 2, 3] = 200
