@@ -3,6 +3,9 @@
 # classes: --cfg-options model.cls_head.num_classes=N (N = lines of folder_classes.txt).
 _base_ = ['../demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py']
 
+custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
+default_scope = 'mmaction'
+
 model = dict(
     backbone=dict(init_cfg=dict(
         checkpoint='work_dirs/signmae-handarm_vit-tiny-p16_8x2x1_folder/epoch_26.pth')))

@@ -6,6 +6,7 @@ from .sign_annotation import (FORMAT_VERSION, HAND_KEYPOINTS, KEYPOINT_LAYOUT, K
                               dump_annotation_list, load_annotation_list, load_sign_annotation,
                               part_group_indices, part_maps_from_label_map, save_sign_annotation,
                               validate_sign_annotation)
+from .repeated_views import decode_step, flatten_views_collate, prepare_repeated_views
 from .sample_guard import (BadSampleLimitError, SampleGuardMixin, data_error_types,
                            is_data_error)
 from .seeding import SeededIndex, SeededSampler, isolated_rng, sample_seed
@@ -23,5 +24,5 @@ __all__ = [
     'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
     'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'CheckSignKeypoints', 'BadSampleLimitError',
     'SampleGuardMixin', 'data_error_types', 'is_data_error', 'SeededIndex', 'SeededSampler',
-    'isolated_rng', 'sample_seed'
+    'isolated_rng', 'sample_seed', 'decode_step', 'flatten_views_collate', 'prepare_repeated_views'
 ]

@@ -18,17 +18,28 @@ key                    shape                 dtype     meaning
 ``person_bboxes``      ``(T, 4)``            float32   signer box (x1, y1, x2, y2), pixels;
                                                        zeros = no person in that frame
 ``part_maps``          ``(T, P, Gh, Gw)``    uint8     covered fraction of each cell x 255
+                                                       (stored sparse, see below)
 ``img_shape``          ``(2,)``              int64     (height, width) of the video frames
 ``part_groups``        ``(P,)``              str       must equal :data:`PART_GROUPS`
 ``part_map_source``    ``()``                str       e.g. ``'sapiens'`` or ``'keypoints'``
 ``format_version``     ``()``                int64     :data:`FORMAT_VERSION`
 =====================  ====================  ========  ========================================
+
+Part maps are mostly zeros (a signer's hands, arms and face cover a few percent of the cells), and
+inflating them whole was most of the cost of loading an annotation per training clip. Since
+format 2 the file stores their non-zero cells: ``part_maps_shape`` ``(4,)`` int64 (``T, P, Gh,
+Gw``), ``part_maps_frame_offsets`` ``(T + 1,)`` int64 (frame ``t``'s cells are
+``[offsets[t], offsets[t + 1])``), ``part_maps_cells`` (uint16 or uint32 flat index into a frame's
+``P x Gh x Gw`` cells) and ``part_maps_values`` (uint8). :func:`load_sign_annotation` returns the
+dense ``part_maps`` either way; format 1 files (a dense ``part_maps`` array) still load.
 """
 import io
 import json
 import os
 import os.path as osp
+import re
 import tempfile
+import zipfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import cv2
@@ -40,11 +51,15 @@ __all__ = [
     'PART_GROUPS', 'PART_GROUP_SAPIENS_CLASSES', 'PART_MAP_SCALE', 'REQUIRED_KEYS',
     'SignAnnotationError', 'part_group_indices', 'part_maps_from_label_map',
     'validate_sign_annotation', 'save_sign_annotation', 'load_sign_annotation',
-    'load_annotation_list', 'dump_annotation_list'
+    'load_annotation_list', 'dump_annotation_list', 'SPARSE_PART_MAP_KEYS'
 ]
 
-#: Version of the ``.npz`` layout; bump when keys or meanings change.
-FORMAT_VERSION = 1
+#: Version of the ``.npz`` layout; bump when keys or meanings change. 2: part maps stored sparse
+#: (format 1 files, with dense ``part_maps``, load too).
+FORMAT_VERSION = 2
+#: The members that store the part maps sparse (format 2).
+SPARSE_PART_MAP_KEYS = ('part_maps_shape', 'part_maps_frame_offsets', 'part_maps_cells',
+                        'part_maps_values')
 
 # ---------------------------------------------------------------- keypoints (COCO-WholeBody)
 #: Number of COCO-WholeBody keypoints.
@@ -271,6 +286,7 @@ def save_sign_annotation(path: str,
         part_map_source=np.asarray(str(part_map_source)),
         format_version=np.asarray(FORMAT_VERSION, dtype=np.int64))
     validate_sign_annotation(ann, source=str(path), allow_nonfinite=True)
+    ann.update(_sparse_part_maps(ann.pop('part_maps')))
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.npz', dir=folder)
@@ -283,6 +299,71 @@ def save_sign_annotation(path: str,
             os.remove(tmp)
         raise
     return path
+
+
+_NPY_HEADER = re.compile(r"\{'descr': '([^']+)', 'fortran_order': False, 'shape': \(([0-9, ]*)\), \}")
+
+
+def _read_npz(raw: bytes) -> Dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` (as ``np.load``, without pickles), faster for many small
+    members: one zip read per member and numpy's own header written by ``np.save`` parsed
+    directly (``np.load`` evaluates each header with ``ast``); any other header goes through
+    ``numpy.lib.format``."""
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        for name in zf.namelist():
+            data = zf.read(name)
+            key = name[:-4] if name.endswith('.npy') else name
+            if data[:8] == b'\x93NUMPY\x01\x00':
+                size = int.from_bytes(data[8:10], 'little')
+                match = _NPY_HEADER.match(data[10:10 + size].decode('latin1'))
+                if match:
+                    dtype = np.dtype(match.group(1))
+                    if not dtype.hasobject:
+                        shape = tuple(int(v) for v in match.group(2).split(',') if v.strip())
+                        out[key] = np.frombuffer(bytearray(data[10 + size:]), dtype).reshape(shape)
+                        continue
+            out[key] = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+    return out
+
+
+def _sparse_part_maps(part_maps: np.ndarray) -> Dict[str, np.ndarray]:
+    """The members of :data:`SPARSE_PART_MAP_KEYS` for dense ``(T, P, Gh, Gw)`` part maps."""
+    flat = part_maps.reshape(part_maps.shape[0], -1)
+    frames, cells = np.nonzero(flat)  # row-major: frame by frame
+    offsets = np.zeros(flat.shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(frames, minlength=flat.shape[0]), out=offsets[1:])
+    return dict(part_maps_shape=np.asarray(part_maps.shape, np.int64),
+                part_maps_frame_offsets=offsets,
+                part_maps_cells=cells.astype(np.uint16 if flat.shape[1] <= 1 << 16 else np.uint32),
+                part_maps_values=flat[frames, cells])
+
+
+def _dense_part_maps(sparse: Mapping[str, np.ndarray], source: str) -> np.ndarray:
+    """Dense ``(T, P, Gh, Gw)`` uint8 part maps from the sparse members, checked."""
+    missing = [k for k in SPARSE_PART_MAP_KEYS if k not in sparse]
+    if missing:
+        _fail(source, f'sparse part maps lack {missing}')
+    shape = np.asarray(sparse['part_maps_shape']).reshape(-1)
+    offsets = np.asarray(sparse['part_maps_frame_offsets']).reshape(-1)
+    cells = np.asarray(sparse['part_maps_cells']).reshape(-1)
+    values = np.asarray(sparse['part_maps_values']).reshape(-1)
+    if shape.size != 4 or not np.issubdtype(shape.dtype, np.integer) or (shape <= 0).any():
+        _fail(source, f'part_maps_shape must be 4 positive ints (T, P, Gh, Gw), got {shape}')
+    t, size = int(shape[0]), int(np.prod(shape[1:]))
+    if (offsets.shape != (t + 1, ) or offsets[0] != 0 or (np.diff(offsets) < 0).any()
+            or offsets[-1] != cells.size or cells.size != values.size):
+        _fail(source, f'sparse part maps are inconsistent: {t + 1} non-decreasing frame offsets '
+              f'from 0 to the {cells.size} cells (and {values.size} values) expected, got '
+              f'{offsets.shape[0]} offsets ending at {offsets[-1] if offsets.size else None}')
+    if not np.issubdtype(cells.dtype, np.unsignedinteger) or values.dtype != np.uint8:
+        _fail(source, f'sparse part maps need unsigned cell indices and uint8 values, got '
+              f'{cells.dtype} / {values.dtype}')
+    if cells.size and int(cells.max()) >= size:
+        _fail(source, f'sparse part maps index cell {int(cells.max())} of a frame of {size}')
+    dense = np.zeros((t, size), np.uint8)
+    dense[np.repeat(np.arange(t), np.diff(offsets)), cells] = values
+    return dense.reshape(tuple(int(v) for v in shape))
 
 
 def load_sign_annotation(path: str,
@@ -311,10 +392,12 @@ def load_sign_annotation(path: str,
     except FileNotFoundError:
         raise SignAnnotationError(f'{source}: sign annotation file {path} does not exist')
     try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            ann = {k: npz[k] for k in npz.files}
+        ann = _read_npz(raw)
     except Exception as e:  # zip / npy format errors: name the file
         raise SignAnnotationError(f'{source}: cannot read sign annotation {path}: {e}') from e
+    sparse = [k for k in SPARSE_PART_MAP_KEYS if k in ann]
+    if sparse and 'part_maps' not in ann:
+        ann['part_maps'] = _dense_part_maps({k: ann.pop(k) for k in sparse}, source)
     validate_sign_annotation(ann, source, total_frames, img_shape, allow_nonfinite)
     ann['img_shape'] = tuple(int(v) for v in ann['img_shape'].reshape(-1))
     return ann

@@ -6,6 +6,7 @@ from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 from mmengine.utils import track_iter_progress
 
+from .repeated_views import prepare_repeated_views
 from .sample_guard import SampleGuardMixin
 from .sign_annotation import SignAnnotationError, load_annotation_list, load_sign_annotation
 
@@ -71,6 +72,11 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
         use_frame_range (bool, optional): Sample only inside each entry's
             ``frame_start``/``frame_end``. None (default): the list's
             ``metainfo['use_frame_range']``, False when absent.
+        num_repeats (int): Views per video in training: the video is opened and decoded once
+            and the transforms after the decoder run ``num_repeats`` times
+            (:func:`~signmae_mm.datasets.repeated_views.prepare_repeated_views`); a sample is
+            then a list of views, batched by ``collate_fn=dict(type='flatten_views_collate')``.
+            Defaults to 1 (a sample is one dict).
         **kwargs: Other arguments of :class:`mmaction.datasets.VideoDataset` (``test_mode``,
             ``num_classes``, ``multi_class``, ``start_index``, ...).
 
@@ -86,6 +92,7 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
                  max_bad_ratio: Optional[float] = None,
                  min_bad_count: int = 10,
                  use_frame_range: Optional[bool] = None,
+                 num_repeats: int = 1,
                  **kwargs) -> None:
         data_prefix = dict(data_prefix)
         data_prefix.setdefault('video', '')
@@ -93,6 +100,11 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
         self.check_videos = check_videos
         # None until the list is read (its metainfo decides), then a bool
         self.use_frame_range = use_frame_range
+        if not isinstance(num_repeats, int) or num_repeats < 1:
+            raise ValueError(f'num_repeats must be an int >= 1, got {num_repeats!r}')
+        if num_repeats > 1 and kwargs.get('test_mode', False):
+            raise ValueError('num_repeats > 1 is for training: evaluation scores each video once')
+        self.num_repeats = num_repeats
         self._init_sample_guard(max_bad_ratio, min_bad_count)
         super().__init__(ann_file, pipeline=pipeline, data_prefix=data_prefix, **kwargs)
 
@@ -169,6 +181,14 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
         info['filename'] = osp.join(self.data_prefix['video'], name)
         info['sign_ann'] = osp.join(self.data_prefix['sign_ann'], info['sign_ann'])
         return info
+
+    def prepare_data(self, idx: int) -> Union[dict, List[dict], None]:
+        """The pipeline's result for one sample; with ``num_repeats > 1`` a list of views that
+        share one decoding."""
+        if self.num_repeats == 1:
+            return super().prepare_data(idx)
+        return prepare_repeated_views(self.pipeline.transforms, self.get_data_info(idx),
+                                      self.num_repeats)
 
     def get_data_info(self, idx: int) -> dict:
         """Sample info plus ``test_mode``."""

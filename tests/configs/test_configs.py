@@ -16,8 +16,9 @@ HANDARM_S = CONFIGS / 'signmae' / 'signmae-handarm_vit-small-p16_16x4x1_wlasl200
 HANDARM_L = CONFIGS / 'signmae' / 'signmae-handarm_vit-large-p16_16x4x1_wlasl2000.py'
 AMP_B = CONFIGS / 'signmae' / 'signmae-handarm_vit-base-p16_amp-16x4x1_wlasl2000.py'
 DUAL_B = CONFIGS / 'signmae' / 'signmae-handarm-dual_vit-base-p16_amp-16x4x1_wlasl2000.py'
+REPEAT_B = CONFIGS / 'signmae' / 'signmae-handarm_vit-base-p16_amp-repeat4-16x4x1_wlasl2000.py'
 FINETUNE = CONFIGS / 'signmae' / 'vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py'
-PRETRAIN = [ENTRY, HANDARM_B, TUBE_B, HANDARM_S, HANDARM_L, AMP_B, DUAL_B]
+PRETRAIN = [ENTRY, HANDARM_B, TUBE_B, HANDARM_S, HANDARM_L, AMP_B, DUAL_B, REPEAT_B]
 ALL = PRETRAIN + [FINETUNE]
 
 
@@ -100,6 +101,17 @@ def test_size_variants_change_the_encoder_and_use_videomaes_decoder(path, dims, 
     assert _without(variant['model'], 'backbone', 'neck') == _without(
         base['model'], 'backbone', 'neck')
     assert _without(variant, 'model', 'filename') == _without(base, 'model', 'filename')
+
+
+def test_repeated_views_variant_changes_only_the_views_and_their_collate():
+    amp, rep = Config.fromfile(str(AMP_B)).to_dict(), Config.fromfile(str(REPEAT_B)).to_dict()
+    loader = rep['train_dataloader']
+    assert loader['dataset']['num_repeats'] == 4
+    assert loader['collate_fn'] == dict(type='flatten_views_collate')
+    assert loader['batch_size'] == amp['train_dataloader']['batch_size']  # videos per step
+    assert _without(loader['dataset'], 'num_repeats') == amp['train_dataloader']['dataset']
+    assert _without(rep, 'train_dataloader', 'filename') == _without(
+        amp, 'train_dataloader', 'filename')
 
 
 def test_gpu_variants_use_amp():

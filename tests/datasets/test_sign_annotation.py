@@ -124,6 +124,63 @@ def test_nonfinite_keypoints_and_video_mismatch(tmp_path):
         load_sign_annotation(str(tmp_path / 'broken.npz'))
 
 
+def test_part_maps_are_stored_sparse_and_load_dense(tmp_path):
+    rng = np.random.default_rng(0)
+    arrays = _arrays(t=12, grid=(32, 32))
+    maps = arrays['part_maps']
+    cells = rng.random(maps.shape) < 0.04  # a few percent covered, as a signer's parts
+    maps[cells] = rng.integers(1, 256, int(cells.sum()), dtype=np.uint8)
+    maps[5] = 0  # a frame with no part at all
+    path = save_sign_annotation(str(tmp_path / 'v.npz'), **arrays)
+    with np.load(path) as npz:
+        assert 'part_maps' not in npz.files and int(npz['format_version']) == 2
+        assert npz['part_maps_values'].size == int(cells.sum()) - int(cells[5].sum())
+        assert npz['part_maps_cells'].dtype == np.uint16
+    np.testing.assert_array_equal(load_sign_annotation(path)['part_maps'], maps)
+
+    # every array as numpy reads it (the loader parses numpy's headers itself), also a
+    # Fortran-ordered one (left to numpy)
+    ann = load_sign_annotation(path)
+    with np.load(path) as npz:
+        for key in ('keypoints', 'keypoint_scores', 'person_bboxes', 'part_groups',
+                    'part_map_source', 'format_version'):
+            np.testing.assert_array_equal(ann[key], npz[key])
+            assert ann[key].dtype == npz[key].dtype and ann[key].flags.writeable
+        members = {k: npz[k] for k in npz.files}
+    arrays['keypoints'][:] = rng.random(arrays['keypoints'].shape)
+    np.savez_compressed(tmp_path / 'f.npz', **dict(
+        members, keypoints=np.asfortranarray(arrays['keypoints'])))
+    np.testing.assert_array_equal(load_sign_annotation(str(tmp_path / 'f.npz'))['keypoints'],
+                                  arrays['keypoints'])
+
+    # a format-1 file (dense part maps) still loads
+    with np.load(path) as npz:
+        old = {k: npz[k] for k in npz.files if not k.startswith('part_maps')}
+    np.savez_compressed(tmp_path / 'v1.npz', **old, part_maps=maps)
+    np.testing.assert_array_equal(load_sign_annotation(str(tmp_path / 'v1.npz'))['part_maps'],
+                                  maps)
+
+
+@pytest.mark.parametrize('change,message', [
+    (lambda a: a.update(part_maps_frame_offsets=a['part_maps_frame_offsets'][:-1]),
+     'inconsistent'),
+    (lambda a: a.update(part_maps_cells=(a['part_maps_cells'] + 7 * 32 * 32).astype(np.uint32)),
+     'index cell'),
+    (lambda a: a.pop('part_maps_values'), r"lack \['part_maps_values'\]"),
+    (lambda a: a.update(part_maps_shape=np.array([12, 7, 32], np.int64)), '4 positive ints'),
+])
+def test_broken_sparse_part_maps_name_the_file(tmp_path, change, message):
+    arrays = _arrays(t=12, grid=(32, 32))
+    arrays['part_maps'][:, 0, :4, :4] = 255
+    path = save_sign_annotation(str(tmp_path / 'v.npz'), **arrays)
+    with np.load(path) as npz:
+        members = {k: npz[k] for k in npz.files}
+    change(members)
+    np.savez_compressed(path, **members)
+    with pytest.raises(SignAnnotationError, match=f'v.npz: .*{message}'):
+        load_sign_annotation(path)
+
+
 def test_annotation_list_errors(tmp_path):
     with pytest.raises(SignAnnotationError, match='nope.json does not exist'):
         load_annotation_list(str(tmp_path / 'nope.json'))

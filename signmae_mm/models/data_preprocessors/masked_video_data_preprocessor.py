@@ -42,6 +42,20 @@ class MaskedVideoDataPreprocessor(ActionDataPreprocessor):
         self.tubelet_size = tubelet_size
         self.patch_size = None if patch_size is None else tuple(_pair(patch_size))
 
+    def forward(self, data: Union[dict, Sequence[dict]], training: bool = False) -> dict:
+        """Preprocess a batch (``inputs`` and ``data_samples``).
+
+        Raises:
+            TypeError: The batch is a list of per-view batches: a dataset with
+                ``num_repeats > 1`` batched by the default ``pseudo_collate``.
+        """
+        if isinstance(data, (list, tuple)):
+            raise TypeError(
+                'MaskedVideoDataPreprocessor: the batch is a list of views (a dataset with '
+                'num_repeats > 1 batched by pseudo_collate); set '
+                "train_dataloader.collate_fn=dict(type='flatten_views_collate')")
+        return super().forward(data, training)
+
     def forward_onesample(self, data: dict, training: bool = False) -> dict:
         """Preprocess one batch and stack its masks.
 

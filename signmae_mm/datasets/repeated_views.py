@@ -1,0 +1,94 @@
+"""Decode once, serve many views: repeated augmentation for pretraining.
+
+In VideoMAE pretraining the model sees 10 % of the tokens and the input pipeline is what limits a
+GPU; most of a clip's cost is opening the video and decoding its frames. VideoMAE V2
+(``num_sample``) and mmaction2 (``RepeatAugDataset``) decode a video once and draw several
+augmented views from it. :func:`prepare_repeated_views` does that for any mmaction2 pipeline:
+the transforms up to the decoder run once (open, sample the frames, load the sign annotation,
+check the hand movement, decode), then the rest runs once per view on a copy (crop, resize,
+flip, mask, format, pack), so that each view gets its own crop, flip and mask, and the
+hand-arm mask of each view is computed from its own crop.
+
+The views of one video share its frames (VideoMAE V2's convention, and mmaction2's
+``sample_once=True``). The draws of all views come in turn from the sample's generator, so a
+sample seeded by :class:`~signmae_mm.datasets.SeededSampler` gives the same views in a resumed
+run. Batches of views need :func:`flatten_views_collate` as the dataloader's ``collate_fn``.
+"""
+import copy
+from typing import Any, Callable, List, Optional, Sequence
+
+import numpy as np
+from mmengine.dataset import COLLATE_FUNCTIONS, pseudo_collate
+
+__all__ = ['decode_step', 'flatten_views_collate', 'prepare_repeated_views']
+
+
+def _name(transform: Callable) -> str:
+    return type(transform).__name__
+
+
+def decode_step(transforms: Sequence[Callable]) -> int:
+    """The position of the pipeline's decoder (a transform whose class name ends in
+    ``Decode``: ``DecordDecode``, ``PyAVDecode``, ``OpenCVDecode``, ...).
+
+    Raises:
+        ValueError: The pipeline decodes nothing, so views cannot share a decoded clip.
+    """
+    for i, transform in enumerate(transforms):
+        if _name(transform).endswith('Decode'):
+            return i
+    raise ValueError('repeated views need a pipeline with a decoder transform (DecordDecode, '
+                     f'...) to share; this one has {[_name(t) for t in transforms]}')
+
+
+def _copy_frames(imgs: Any) -> Any:
+    # transforms after the decoder may work in place (mmaction2's Flip flips the arrays it gets)
+    if isinstance(imgs, np.ndarray):
+        return imgs.copy()
+    return [img.copy() for img in imgs]
+
+
+def prepare_repeated_views(transforms: Sequence[Callable], info: dict,
+                           num_views: int) -> Optional[List[dict]]:
+    """Run a pipeline on one sample for ``num_views`` views that share one decoding.
+
+    Args:
+        transforms (Sequence[Callable]): The pipeline's transforms (``Compose.transforms``).
+        info (dict): The sample's info (from the dataset's ``get_data_info``).
+        num_views (int): Views to return (>= 1).
+
+    Returns:
+        list[dict] | None: One packed result per view; None when a transform dropped the sample
+        (as ``Compose`` returns None).
+    """
+    if num_views < 1:
+        raise ValueError(f'num_views must be >= 1, got {num_views}')
+    split = decode_step(transforms) + 1
+    results = info
+    for transform in transforms[:split]:
+        results = transform(results)
+        if results is None:
+            return None
+    imgs = results.pop('imgs')
+    shared = results
+    views = []
+    for view in range(num_views):
+        last = view == num_views - 1
+        results = shared if last else copy.deepcopy(shared)
+        results['imgs'] = imgs if last else _copy_frames(imgs)
+        for transform in transforms[split:]:
+            results = transform(results)
+            if results is None:
+                return None
+        views.append(results)
+    return views
+
+
+@COLLATE_FUNCTIONS.register_module()
+def flatten_views_collate(data_batch: Sequence[Any]) -> Any:
+    """``pseudo_collate`` over every view of every sample (a sample is a dict, or a list of
+    views from :func:`prepare_repeated_views`): a batch of ``B`` videos with ``N`` views each
+    holds ``B * N`` clips, the views of a video next to each other."""
+    flat = [view for item in data_batch
+            for view in (item if isinstance(item, (list, tuple)) else [item])]
+    return pseudo_collate(flat)
