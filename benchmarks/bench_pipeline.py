@@ -149,8 +149,7 @@ def stage_table(ds, rounds: int) -> Dict[str, float]:
     table: Dict[str, float] = defaultdict(float)
     transforms = ds.pipeline.transforms
     originals = list(transforms)
-    # named after the transform it times: repeated views find the decoder by class name
-    transforms[:] = [type(type(t).__name__, (Timed, ), {})(t, table) for t in originals]
+    transforms[:] = [Timed(t, table) for t in originals]
     clips = 0
     try:
         for _ in range(rounds):

@@ -10,8 +10,8 @@ the install command instead of deep inside mmdet.
 import importlib.util
 from typing import List
 
-__all__ = ['FULL_STACK_INSTALL_HINT', 'FullStackNotInstalledError', 'missing_full_stack',
-           'require_full_stack', 'require_mmcv']
+__all__ = ['FULL_STACK_INSTALL_HINT', 'FullStackNotInstalledError', 'has_module',
+           'missing_full_stack', 'require_full_stack', 'require_mmcv']
 
 FULL_STACK_INSTALL_HINT = 'bash tools/install.sh --full'
 
@@ -20,7 +20,9 @@ class FullStackNotInstalledError(ImportError):
     """A path that needs mmcv's compiled ops, mmdet and mmpose ran on the core stack."""
 
 
-def _has_module(name: str) -> bool:
+def has_module(name: str) -> bool:
+    """Whether ``name`` can be imported here (found without importing it; a missing or broken
+    parent package counts as missing)."""
     try:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):  # a parent package that is missing or broken
@@ -33,7 +35,7 @@ def require_mmcv() -> None:
     Raises:
         ImportError: Neither mmcv-lite nor mmcv is installed.
     """
-    if not _has_module('mmcv'):
+    if not has_module('mmcv'):
         raise ImportError(
             'signmae_mm needs mmcv 2.x, which its pip requirements cannot name (mmcv-lite and '
             'mmcv both provide it): `pip install mmcv-lite==2.1.0` for the core stack, or '
@@ -49,9 +51,9 @@ def missing_full_stack() -> List[str]:
         ``'mmdet'`` and ``'mmpose'``, those that cannot be imported.
     """
     missing = []
-    if not _has_module('mmcv._ext'):
+    if not has_module('mmcv._ext'):
         missing.append('mmcv ops')
-    missing.extend(name for name in ('mmdet', 'mmpose') if not _has_module(name))
+    missing.extend(name for name in ('mmdet', 'mmpose') if not has_module(name))
     return missing
 
 

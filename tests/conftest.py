@@ -6,7 +6,6 @@
 reason, except where ``SIGNMAE_TESTS_REQUIRE_ALL=1`` (CI, on the full stack), where the session
 stops at collection instead: there no test may skip for a missing package.
 """
-import importlib.util
 import os
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
@@ -14,7 +13,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import pytest
 
-from signmae_mm.stack import FULL_STACK_INSTALL_HINT, missing_full_stack
+from signmae_mm.stack import FULL_STACK_INSTALL_HINT, has_module, missing_full_stack
 from signmae_mm.testing import moving_square_frames, write_video
 
 __all__ = ['moving_square_frames', 'write_video']
@@ -23,7 +22,7 @@ REQUIRE_ALL_ENV = 'SIGNMAE_TESTS_REQUIRE_ALL'
 
 
 def _missing_module(name: str) -> List[str]:
-    return [] if importlib.util.find_spec(name) is not None else [name]
+    return [] if has_module(name) else [name]
 
 
 #: requirement -> (what it lacks here, install command)

@@ -59,7 +59,11 @@ pip_() {
     "${PIP[@]}" "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
     return "${PIPESTATUS[0]}"
 }
-installed() { "${PIP[@]}" show -q "$1" >/dev/null 2>&1; }
+# whether a distribution is installed (what `pip show` tells, without pip's second of start-up)
+installed() {
+    "$PY" -c 'import importlib.metadata as m, sys; m.distribution(sys.argv[1])' "$1" \
+        >/dev/null 2>&1
+}
 CORE_IMPORTS="import mmcv, mmaction, mediapipe, signmae_mm"
 FULL_IMPORTS="$CORE_IMPORTS, mmcv.ops, mmdet, mmpose, pytest, transformers"
 

@@ -1,7 +1,6 @@
 """Name the sign in a video with a trained model: mmaction2's ``init_recognizer`` /
 ``inference_recognizer``, extended to the sign annotation some models read and to the fused
 multi-stream model, whose streams' scores are reported beside the fused one."""
-import json
 import os.path as osp
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,8 @@ from mmaction.apis import init_recognizer
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
+
+from signmae_mm.datasets.sign_annotation import load_annotation_list
 
 __all__ = ['SignRecognition', 'annotate_video', 'class_names', 'inference_sign_recognizer',
            'init_sign_recognizer', 'needs_sign_annotation']
@@ -132,8 +133,7 @@ def class_names(model: nn.Module, classes_file: Optional[str] = None) -> List[st
     if names is None:
         ann_file = model.cfg.get('test_dataloader', {}).get('dataset', {}).get('ann_file')
         if isinstance(ann_file, str) and ann_file.endswith('.json') and osp.isfile(ann_file):
-            with open(ann_file, encoding='utf-8') as f:
-                classes = (json.load(f).get('metainfo') or {}).get('classes')
+            classes = load_annotation_list(ann_file)[0].get('classes')
             names = [str(c) for c in classes] if classes else None
     if names is None:
         names = [str(k) for k in range(num or 0)]
@@ -224,8 +224,10 @@ def inference_sign_recognizer(model: nn.Module,
         notes.append(f'the model reads no sign annotation: {sign_ann} not used')
         sign_ann = None
     try:
-        scores = _score(model, dict(filename=video, label=-1, start_index=0, modality='RGB',
-                                    test_mode=True, sign_ann=sign_ann))
+        data = dict(filename=video, label=-1, start_index=0, modality='RGB', test_mode=True)
+        if sign_ann is not None:
+            data['sign_ann'] = sign_ann
+        scores = _score(model, data)
     finally:
         if tmp is not None:
             import shutil
@@ -236,8 +238,6 @@ def inference_sign_recognizer(model: nn.Module,
 
 def _score(model: nn.Module, data: dict) -> Dict[str, np.ndarray]:
     init_default_scope(model.cfg.get('default_scope', 'mmaction'))
-    if data['sign_ann'] is None:
-        del data['sign_ann']
     batch = pseudo_collate([Compose(_test_pipeline_cfg(model.cfg))(data)])
     with torch.no_grad():
         if not hasattr(model, 'streams'):

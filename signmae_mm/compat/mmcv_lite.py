@@ -6,8 +6,9 @@ install mmcv rather than mmcv-lite": in every training log and command, for an o
 Deformable DETR-style detectors need. The paths of ours that need compiled ops say so themselves
 (:func:`signmae_mm.stack.require_full_stack`).
 """
-import importlib.util
 import warnings
+
+from ..stack import has_module
 
 __all__ = ['silence_mmcv_lite_warning']
 
@@ -20,11 +21,7 @@ def silence_mmcv_lite_warning() -> bool:
     Returns:
         bool: Whether a filter was added (False with the compiled mmcv).
     """
-    try:
-        has_ops = importlib.util.find_spec('mmcv._ext') is not None
-    except (ImportError, ValueError):
-        has_ops = False
-    if has_ops:
+    if has_module('mmcv._ext'):
         return False
     warnings.filterwarnings('ignore', message=_MESSAGE, category=UserWarning)
     return True

@@ -48,14 +48,16 @@ def _copy_frames(imgs: Any) -> Any:
     return [img.copy() for img in imgs]
 
 
-def prepare_repeated_views(transforms: Sequence[Callable], info: dict,
-                           num_views: int) -> Optional[List[dict]]:
+def prepare_repeated_views(transforms: Sequence[Callable], info: dict, num_views: int,
+                           decode_index: Optional[int] = None) -> Optional[List[dict]]:
     """Run a pipeline on one sample for ``num_views`` views that share one decoding.
 
     Args:
         transforms (Sequence[Callable]): The pipeline's transforms (``Compose.transforms``).
         info (dict): The sample's info (from the dataset's ``get_data_info``).
         num_views (int): Views to return (>= 1).
+        decode_index (int, optional): :func:`decode_step` of ``transforms``, when the caller
+            found it already (a dataset does once). None: found here.
 
     Returns:
         list[dict] | None: One packed result per view; None when a transform dropped the sample
@@ -63,7 +65,7 @@ def prepare_repeated_views(transforms: Sequence[Callable], info: dict,
     """
     if num_views < 1:
         raise ValueError(f'num_views must be >= 1, got {num_views}')
-    split = decode_step(transforms) + 1
+    split = (decode_step(transforms) if decode_index is None else decode_index) + 1
     results = info
     for transform in transforms[:split]:
         results = transform(results)

@@ -6,9 +6,10 @@ from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 from mmengine.utils import track_iter_progress
 
-from .repeated_views import prepare_repeated_views
+from .repeated_views import decode_step, prepare_repeated_views
 from .sample_guard import SampleGuardMixin
 from .sign_annotation import SignAnnotationError, load_annotation_list, load_sign_annotation
+from .transforms.sampling import SampleSignFrames
 
 __all__ = ['SignVideoDataset']
 
@@ -81,7 +82,8 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
             ``num_classes``, ``multi_class``, ``start_index``, ...).
 
     Raises:
-        ValueError: ``use_frame_range`` is on and no pipeline transform honours frame ranges.
+        ValueError: ``use_frame_range`` is on and no pipeline transform honours frame ranges, or
+            ``num_repeats > 1`` and the pipeline has no decoder transform.
     """
 
     def __init__(self,
@@ -107,6 +109,8 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
         self.num_repeats = num_repeats
         self._init_sample_guard(max_bad_ratio, min_bad_count)
         super().__init__(ann_file, pipeline=pipeline, data_prefix=data_prefix, **kwargs)
+        # where the views part: found once, and a pipeline without a decoder fails here
+        self._decode_index = (decode_step(self.pipeline.transforms) if num_repeats > 1 else None)
 
     def load_data_list(self) -> List[dict]:
         """Read the JSON annotation list and check every entry."""
@@ -188,7 +192,7 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
         if self.num_repeats == 1:
             return super().prepare_data(idx)
         return prepare_repeated_views(self.pipeline.transforms, self.get_data_info(idx),
-                                      self.num_repeats)
+                                      self.num_repeats, self._decode_index)
 
     def get_data_info(self, idx: int) -> dict:
         """Sample info plus ``test_mode``."""
@@ -230,11 +234,7 @@ class SignVideoDataset(SampleGuardMixin, VideoDataset):
                 f'{video}: frame count mismatch: the annotation list says '
                 f'{info["ann_total_frames"]} frames, the video has {total}')
         if 'frame_range' in info:
-            start, end = info['frame_range']
-            if not 0 <= start < (total if end is None else end) <= total:
-                raise SignAnnotationError(
-                    f'{video}: frame range [{start}, {end}) is not inside the video\'s {total} '
-                    'frames')
+            SampleSignFrames.check_range(info['frame_range'], total, video)
         if tuple(info.get('ann_img_shape', shape)) != shape:
             raise SignAnnotationError(
                 f'{video}: image size mismatch: the annotation list says '

@@ -117,3 +117,7 @@ def test_repeats_are_for_training_only(make_sign_sample, write_list, data_prefix
         _dataset(ann, data_prefix, num_repeats=0)
     with pytest.raises(ValueError, match='decoder transform'):
         prepare_repeated_views([lambda r: r], {}, 2)
+    with DefaultScope.overwrite_default_scope('mmaction'), pytest.raises(
+            ValueError, match='decoder transform'):  # found when the dataset is built
+        DATASETS.build(dict(type='SignVideoDataset', ann_file=str(ann), data_prefix=data_prefix,
+                            pipeline=[dict(type='DecordInit')], num_repeats=2))

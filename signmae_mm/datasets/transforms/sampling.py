@@ -59,7 +59,7 @@ class SampleSignFrames(SampleFrames):
         if frame_range is None:
             return super().transform(results)
         total = results['total_frames']
-        start, end = self._check_range(frame_range, total, results.get('filename'))
+        start, end = self.check_range(frame_range, total, results.get('filename'))
         results['total_frames'] = end - start
         try:
             results = super().transform(results)
@@ -70,9 +70,13 @@ class SampleSignFrames(SampleFrames):
         return results
 
     @staticmethod
-    def _check_range(frame_range: Any, total: int,
-                     filename: Optional[str]) -> Tuple[int, int]:
-        """``(start, end)`` of a valid range, ``end=None`` resolved to ``total``."""
+    def check_range(frame_range: Any, total: int,
+                    filename: Optional[str]) -> Tuple[int, int]:
+        """``(start, end)`` of a valid range, ``end=None`` resolved to ``total``.
+
+        Raises:
+            SignAnnotationError: Naming ``filename``, the range and the frame count.
+        """
         video = filename or '<unknown video>'
         if (not isinstance(frame_range, Sequence) or isinstance(frame_range, str)
                 or len(frame_range) != 2):
