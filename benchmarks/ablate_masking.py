@@ -17,6 +17,9 @@ the accuracy on the shape pairs and the motion pairs (classes that differ only i
 or only in a late part of the motion), for the finetuning and the probe, and the paired
 differences (same seed) to no pretraining.
 
+One script of about 450 lines on purpose: a benchmark that a user copies and runs as a whole
+(runs, resume, report), not a module of the package.
+
 Results are kept in ``WORK_DIR/results.json`` as they come; a second call with the same
 ``--work-dir`` and settings skips the runs already done (so an interrupted ablation resumes).
 

@@ -5,6 +5,3 @@
 # Variants in configs/signmae/: tube-masking twin, ViT-S / ViT-L, GPU (AMP), dual masking, and
 # the finetuning config (mmaction2's Recognizer3D + VisionTransformer).
 _base_ = ['./signmae/signmae-handarm_vit-base-p16_16x4x1_wlasl2000.py']
-
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'

@@ -30,6 +30,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--size', type=int, default=28, help='side of the grey frames')
     parser.add_argument('--frame-interval', type=int, default=None,
                         help='SampleFrames frame interval (default: the clip spans the video)')
+    parser.add_argument('--use-frame-range', choices=('list', 'yes', 'no'), default='list',
+                        help="sample inside the entries' frame_start / frame_end: as the list's "
+                        "metainfo['use_frame_range'] says, always, or never")
     parser.add_argument('--weight-decay', type=float, default=1e-2,
                         help='L2 penalty of the logistic regression')
     parser.add_argument('--out', help='write the figures to this JSON file')
@@ -47,7 +50,9 @@ def main(argv=None) -> int:
     try:
         res = fit_pixel_baseline(
             args.train_ann, args.test_ann, args.video_prefix, num_frames=args.num_frames,
-            size=args.size, frame_interval=args.frame_interval, weight_decay=args.weight_decay)
+            size=args.size, frame_interval=args.frame_interval,
+            use_frame_range=dict(list=None, yes=True, no=False)[args.use_frame_range],
+            weight_decay=args.weight_decay)
     except (FileNotFoundError, VideoReadError, ValueError) as e:
         print(f'pixel_baseline: error: {e}', file=sys.stderr)
         return 1
@@ -57,7 +62,8 @@ def main(argv=None) -> int:
     res['settings'] = dict(
         train_ann=osp.abspath(args.train_ann), test_ann=osp.abspath(args.test_ann),
         video_prefix=args.video_prefix, num_frames=args.num_frames, size=args.size,
-        frame_interval=args.frame_interval, weight_decay=args.weight_decay,
+        frame_interval=args.frame_interval, use_frame_range=args.use_frame_range,
+        weight_decay=args.weight_decay,
         features=f'{args.num_frames} grey {args.size}x{args.size} frames + abs frame diffs')
 
     if args.save_scores:

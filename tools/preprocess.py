@@ -45,7 +45,6 @@ video it processed failed, 2 on bad arguments.
 """
 import argparse
 import logging
-import os.path as osp
 import sys
 from typing import List, Optional
 
@@ -53,7 +52,8 @@ from mmengine.config import DictAction
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    from signmae_mm.preprocessing import DEFAULT_DET_CONFIG, DEFAULT_POSE_CONFIG, NO_PERSON_POLICIES
+    from signmae_mm.preprocessing import (DEFAULT_DET_CONFIG, DEFAULT_POSE_CONFIG,
+                                          NO_PERSON_POLICIES, POSE_BACKENDS)
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -67,7 +67,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out-list', default=None, help='annotation list to write (default: '
                         'OUT_DIR/<list name>.json)')
     models = parser.add_argument_group('models')
-    models.add_argument('--pose-backend', default='mmpose', choices=['mmpose', 'mediapipe'],
+    models.add_argument('--pose-backend', default='mmpose', choices=POSE_BACKENDS,
                         help='mmpose: RTMDet person boxes + top-down RTMPose (checkpoints '
                         'needed); mediapipe: MediaPipe Holistic keypoints, boxes and '
                         'silhouette (no weight files; the "mediapipe" extra)')
@@ -140,111 +140,72 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_mediapipe_preprocessor(args: argparse.Namespace):
-    """MediaPipe Holistic keypoints and its (silhouette-trimmed) part maps."""
-    from signmae_mm.preprocessing import (HolisticVideoPreprocessor, MediaPipeHolistic,
-                                          MediaPipeNotInstalledError, SilhouetteKeypointPartMaps,
-                                          build_part_map_source)
-    try:
-        holistic = MediaPipeHolistic(
-            min_detection_confidence=args.mp_min_detection_confidence,
-            min_tracking_confidence=args.mp_min_tracking_confidence)
-    except MediaPipeNotInstalledError as e:
-        raise SystemExit(f'error: {e}') from None
-    grid = tuple(args.grid_size * 2 if len(args.grid_size) == 1 else args.grid_size)
-    if args.part_maps == 'auto' and not args.sapiens:
-        source = SilhouetteKeypointPartMaps(grid, kpt_thr=args.kpt_thr)
-    else:
-        kind = args.part_maps if args.part_maps != 'auto' else 'sapiens'
-        extra = (dict(input_size=tuple(args.sapiens_input_size), dtype=args.sapiens_dtype,
-                      batch_size=args.batch_size)
-                 if kind == 'sapiens' else dict(kpt_thr=args.kpt_thr))
-        source = build_part_map_source(kind, args.sapiens, grid, args.device, **extra)
-    return HolisticVideoPreprocessor(holistic, source, batch_size=args.batch_size,
-                                     no_person=args.no_person, fill_missing=args.fill_missing)
-
-
-def build_preprocessor(args: argparse.Namespace):
-    """Models and part-map source from the command-line arguments."""
+def build_annotator(args: argparse.Namespace):
+    """The :class:`VideoAnnotator` of the arguments (exits with the reason when it cannot)."""
     from mmengine.logging import print_log
-    if args.pose_backend == 'mediapipe':
-        return build_mediapipe_preprocessor(args)
 
-    from signmae_mm.compat import trust_checkpoints
-    from signmae_mm.stack import FullStackNotInstalledError, require_full_stack
-    try:
-        require_full_stack('--pose-backend mmpose (RTMDet person boxes, RTMPose keypoints)')
-    except FullStackNotInstalledError as err:
-        raise SystemExit(f'error: {err}')
-    from signmae_mm.preprocessing import (PersonDetector, VideoPreprocessor, WholeBodyPoseEstimator,
-                                          build_part_map_source, resolve_model_config,
-                                          zoo_checkpoint_url)
-    for kind, config, ckpt in (('det', args.det_config, args.det_checkpoint),
-                               ('pose', args.pose_config, args.pose_checkpoint)):
-        if ckpt is None and not args.random_weights:
-            path = resolve_model_config(config, 'mmdet' if kind == 'det' else 'mmpose')
-            url = zoo_checkpoint_url(path) or "see the metafile in the config's folder"
-            raise SystemExit(
-                f'--{kind}-checkpoint is required: without it the {kind} model has random '
-                f'weights (pass --random-weights for tests). The model zoo weights for '
-                f'{osp.basename(path)}: {url}')
-        if ckpt is None:
-            print_log(f'the {kind} model has RANDOM weights (--random-weights): its output is '
-                      'meaningless', 'current', level=logging.WARNING)
-        else:
-            if not osp.isfile(ckpt):
-                raise SystemExit(f'--{kind}-checkpoint {ckpt} does not exist')
-            if args.trust_checkpoints:
+    from signmae_mm.preprocessing import (MediaPipeNotInstalledError, VideoAnnotator,
+                                          build_part_maps, build_pose_source, check_checkpoints)
+    if args.pose_backend == 'mmpose':
+        from signmae_mm.compat import trust_checkpoints
+        from signmae_mm.stack import FullStackNotInstalledError, require_full_stack
+        try:
+            require_full_stack('--pose-backend mmpose (RTMDet person boxes, RTMPose keypoints)')
+            check_checkpoints(args.det_config, args.det_checkpoint, args.pose_config,
+                              args.pose_checkpoint, args.random_weights)
+        except FullStackNotInstalledError as err:
+            raise SystemExit(f'error: {err}')
+        except ValueError as err:
+            raise SystemExit(str(err))
+        for kind, ckpt in (('det', args.det_checkpoint), ('pose', args.pose_checkpoint)):
+            if ckpt is None:
+                print_log(f'the {kind} model has RANDOM weights (--random-weights): its output '
+                          'is meaningless', 'current', level=logging.WARNING)
+            elif args.trust_checkpoints:
                 trust_checkpoints(ckpt)
+    det_size = args.det_input_size
+    if det_size:
+        det_size = det_size[0] if len(det_size) == 1 else tuple(det_size)
+    try:
+        source = build_pose_source(
+            args.pose_backend, args.device, det_config=args.det_config,
+            det_checkpoint=args.det_checkpoint, det_cfg_options=args.det_cfg_options,
+            det_score_thr=args.det_score_thr, det_input_size=det_size,
+            pose_config=args.pose_config, pose_checkpoint=args.pose_checkpoint,
+            pose_cfg_options=args.pose_cfg_options,
+            mp_min_detection_confidence=args.mp_min_detection_confidence,
+            mp_min_tracking_confidence=args.mp_min_tracking_confidence)
+    except MediaPipeNotInstalledError as err:
+        raise SystemExit(f'error: {err}') from None
     grid = args.grid_size * 2 if len(args.grid_size) == 1 else args.grid_size
-    det_size = None
-    if args.det_input_size:
-        det_size = args.det_input_size[0] if len(args.det_input_size) == 1 else \
-            tuple(args.det_input_size)
-    detector = PersonDetector(args.det_config, args.det_checkpoint, args.device,
-                              args.det_cfg_options, score_thr=args.det_score_thr,
-                              input_size=det_size)
-    pose = WholeBodyPoseEstimator(args.pose_config, args.pose_checkpoint, args.device,
-                                  args.pose_cfg_options)
-    kind = args.part_maps if args.part_maps != 'auto' else \
-        ('sapiens' if args.sapiens else 'keypoints')
-    extra = (dict(input_size=tuple(args.sapiens_input_size), dtype=args.sapiens_dtype,
-                  batch_size=args.batch_size)
-             if kind == 'sapiens' else dict(kpt_thr=args.kpt_thr))
-    source = build_part_map_source(kind, args.sapiens, tuple(grid), args.device, **extra)
-    return VideoPreprocessor(detector, pose, source, batch_size=args.batch_size,
-                             no_person=args.no_person, fill_missing=args.fill_missing,
-                             frame_cache_mb=args.frame_cache_mb)
+    parts = build_part_maps(args.part_maps, args.sapiens, tuple(grid), args.device,
+                            silhouette=args.pose_backend == 'mediapipe', kpt_thr=args.kpt_thr,
+                            sapiens_input_size=args.sapiens_input_size,
+                            sapiens_dtype=args.sapiens_dtype, batch_size=args.batch_size)
+    return VideoAnnotator(source, parts, batch_size=args.batch_size, no_person=args.no_person,
+                          fill_missing=args.fill_missing, frame_cache_mb=args.frame_cache_mb)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    from signmae_mm.preprocessing import PreprocessRunner, load_video_list, parse_shard
+    from signmae_mm.preprocessing import PreprocessRunner, parse_shard, resolve_video_list
     try:
         shard = parse_shard(args.shard)
         if len(args.grid_size) not in (1, 2) or (args.det_input_size
                                                  and len(args.det_input_size) not in (1, 2)):
             raise ValueError('--grid-size and --det-input-size take 1 or 2 integers')
-        metainfo, items = load_video_list(args.video_list)
+        videos = resolve_video_list(args.video_list, args.out_dir, args.video_root,
+                                    args.out_list)
     except (ValueError, FileNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    video_root = args.video_root
-    if video_root is None:
-        video_root = args.video_list if osp.isdir(args.video_list) else \
-            osp.dirname(osp.abspath(args.video_list))
-    out_list = args.out_list or osp.join(
-        args.out_dir, osp.splitext(osp.basename(osp.normpath(args.video_list)))[0] + '.json')
-    if osp.abspath(out_list) == osp.abspath(args.video_list):
-        print(f'error: the output list {out_list} would overwrite the input list; give '
-              '--out-list or another --out-dir', file=sys.stderr)
-        return 2
-    preprocessor = None if args.collect else build_preprocessor(args)
-    runner = PreprocessRunner(preprocessor, video_root, args.out_dir, overwrite=args.overwrite,
-                              retry_failed=args.retry_failed, fail_fast=args.fail_fast)
-    summary = runner.run(items, shard, out_list=out_list, metainfo=metainfo,
-                         summary_path=args.summary, collect_only=args.collect,
-                         allow_partial_list=args.allow_partial_list)
+    annotator = None if args.collect else build_annotator(args)
+    runner = PreprocessRunner(annotator, videos.video_root, args.out_dir,
+                              overwrite=args.overwrite, retry_failed=args.retry_failed,
+                              fail_fast=args.fail_fast)
+    summary = runner.run(videos.items, shard, out_list=videos.out_list,
+                         metainfo=videos.metainfo, summary_path=args.summary,
+                         collect_only=args.collect, allow_partial_list=args.allow_partial_list)
     this = summary['this_run']
     return 1 if this['failed'] and not this['processed'] else 0
 

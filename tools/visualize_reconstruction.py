@@ -15,22 +15,15 @@ Examples::
 
     python tools/visualize_reconstruction.py CONFIG CHECKPOINT --video v.mp4 --sign-ann v.npz \\
         --out rec.png --seed 1
+
+The work is done by :mod:`signmae_mm.visualization`; this file parses the arguments.
 """
 import argparse
 import os.path as osp
-import re
 import sys
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
-import cv2
 import numpy as np
-
-#: How many key names an error message lists per kind.
-_LISTED = 5
-
-
-class CheckpointMismatchError(RuntimeError):
-    """The checkpoint's weights do not fit the model of the config."""
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -59,103 +52,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def _keys(kind: str, keys: List[str]) -> str:
-    listed = ', '.join(keys[:_LISTED]) + (', ...' if len(keys) > _LISTED else '')
-    return f'{len(keys)} {kind} ({listed})'
-
-
-def load_pretrainer_checkpoint(model, filename: str, config: str) -> dict:
-    """Load ``filename`` into ``model`` with mmengine's ``load_checkpoint``; every key must fit.
-
-    Raises:
-        CheckpointMismatchError: Naming both files, with the missing, unexpected and
-            wrongly shaped keys (a few of each), when the weights do not fit.
-    """
-    from mmengine.runner import load_checkpoint
-
-    # strict=False + a silent logger: mmengine would list every key; we check and say it once.
-    checkpoint = load_checkpoint(model, filename, map_location='cpu', strict=False,
-                                 logger='silent')
-    state = checkpoint.get('state_dict', checkpoint)
-    state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in expected.items()
-              if k in state and hasattr(state[k], 'shape') and state[k].shape != v.shape]
-    if missing or unexpected or shapes:
-        problems = [_keys(kind, keys) for kind, keys in (
-            ('missing keys', missing), ('unexpected keys', unexpected),
-            ('keys of another shape (checkpoint vs model)', shapes)) if keys]
-        raise CheckpointMismatchError(
-            f'checkpoint {filename} does not match the model of {config} '
-            f'({type(model).__name__}): ' + '; '.join(problems) +
-            '. Is it a checkpoint of this pretraining config (same model sizes, not a '
-            'finetuned or converted one)?')
-    return checkpoint
-
-
-def load_sample(cfg, args: argparse.Namespace) -> Tuple[dict, dict]:
-    """Run the config's train pipeline on one sample, seeded with ``args.seed``.
-
-    Returns:
-        tuple[dict, dict]: The packed sample and the unpacked results' info (``filename``,
-        ``mask_type``, ``mask_fallback``) of the mask transform.
-    """
-    from mmaction.registry import DATASETS
-    from mmengine.dataset import Compose
-
-    from signmae_mm.datasets.seeding import isolated_rng
-
-    dataset_cfg = cfg.train_dataloader.dataset
-    if args.video is None:
-        dataset = DATASETS.build(dataset_cfg)
-        if not 0 <= args.index < len(dataset):
-            raise IndexError(f'--index {args.index} outside the {len(dataset)} samples of '
-                             f'{dataset_cfg.get("ann_file")}')
-        info = dataset.get_data_info(args.index)
-        transforms = dataset.pipeline.transforms
-    else:
-        info = dict(filename=args.video, sign_ann=args.sign_ann, label=-1, modality='RGB',
-                    start_index=0, test_mode=False)
-        transforms = Compose(dataset_cfg.pipeline).transforms
-    meta = {}
-    results = info
-    # Our own loop rather than Compose: the mask's info is read before packing drops it.
-    with isolated_rng(args.seed):
-        for transform in transforms:
-            if type(transform).__name__.startswith('Pack'):
-                meta = {k: results.get(k) for k in ('filename', 'mask_type', 'mask_fallback')}
-            results = transform(results)
-            if results is None:
-                raise RuntimeError(f'{type(transform).__name__} dropped {info.get("filename")} '
-                                   '(e.g. a static clip); try another sample or --seed')
-    if 'mask' not in results['data_samples']:
-        raise RuntimeError(f'the train pipeline of {cfg.filename} gives no token mask: it needs '
-                           "a mask transform and PackActionInputs(algorithm_keys=('mask', ))")
-    return results, meta
-
-
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the tool; returns :func:`signmae_mm.visualization.reconstruct`'s result."""
     import signmae_mm  # noqa: F401  (compat fixes, registers our modules)
-    from mmaction.registry import MODELS
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
 
-    from signmae_mm.visualization import draw_reconstruction, reconstruct
+    from signmae_mm.visualization import (draw_reconstruction, load_pretrainer, packed_sample,
+                                          reconstruct, write_png)
 
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
-    model = MODELS.build(cfg.model)
-    if not hasattr(model, 'head') or not hasattr(model.head, 'mean_predictor_loss'):
-        raise TypeError(f'{args.config}: the model ({type(model).__name__}) is not a '
-                        'pretraining model with a PixelReconstructionHead')
-    load_pretrainer_checkpoint(model, args.checkpoint, args.config)
-    model.to(args.device)
-    data, meta = load_sample(cfg, args)
+    model = load_pretrainer(cfg, args.checkpoint, args.device, name=args.config)
+    data, meta = packed_sample(cfg, args.index, args.video, args.sign_ann, args.seed)
 
     result = reconstruct(model, data)
     result['mask_type'] = meta.get('mask_type')
@@ -163,8 +72,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     title = (f'{osp.basename(str(meta.get("filename", "")))}   {osp.basename(args.checkpoint)}'
              f'   seed {args.seed}')
     image = draw_reconstruction(result, args.scale, title)
-    if not cv2.imwrite(args.out, cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f'cannot write {args.out}')
+    write_png(image, args.out)
     print(f'wrote {args.out} ({image.shape[1]}x{image.shape[0]})')
     print(f'loss_rec {result["loss"]:.6f}  floor {result["floor"]:.6f}  '
           f'mask {result["mask_type"]}{fallback}  masked {int(np.sum(result["mask"]))}/'
@@ -173,6 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
+    from signmae_mm.visualization.pretrainer import CheckpointMismatchError
     try:
         main(sys.argv[1:])
     except (CheckpointMismatchError, FileNotFoundError) as error:

@@ -8,9 +8,6 @@
 # tokens a step of 32 clips takes about 0.3 s on 2 cores (benchmarks/README.md).
 _base_ = ['../signmae_pretrain.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 img_size = 64
 num_frames = 8
 frame_interval = 2
@@ -44,15 +41,16 @@ train_dataloader = dict(
         data_prefix=dict(video=data_root, sign_ann=sign_ann_root),
         pipeline=train_pipeline))
 
-# Short schedule: the base's warm-up + cosine, shrunk; lr set for the real batch of 32.
+# Short schedule: the base's warm-up + cosine over the demo's epochs.
 train_cfg = dict(max_epochs=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=1.5e-3))
-auto_scale_lr = dict(enable=False)
 param_scheduler = [
     dict(_base_.param_scheduler[0], end=warmup_epochs),
     dict(_base_.param_scheduler[1], begin=warmup_epochs, T_max=max_epochs - warmup_epochs,
          end=max_epochs)
 ]
+# lr set for the real batch of 32.
+optim_wrapper = dict(optimizer=dict(lr=1.5e-3))
+auto_scale_lr = dict(enable=False)
 
 # Keep the final encoder only (the finetuning config loads epoch_{max_epochs}.pth).
 default_hooks = dict(

@@ -3,9 +3,6 @@
 #   mim train mmaction configs/demo/signmae-random_vit-tiny-p16_8x2x1_signdemo.py
 _base_ = ['./signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 train_pipeline = [
     dict(t, type='RandomMask') if t['type'] == 'SegmentGuidedHandMask' else t
     for t in _base_.train_pipeline

@@ -3,9 +3,6 @@
 #   mim train mmaction configs/demo/vit-tiny-p16_scratch_8x2x1_signdemo.py
 _base_ = ['./vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 pretrained = None
 # A list replaces the base's Pretrained init: VisionTransformer's own default init.
 model = dict(

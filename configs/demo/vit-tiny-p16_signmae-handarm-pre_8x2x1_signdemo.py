@@ -14,9 +14,6 @@
 # schedule's shape, crops 80-100 % of the frame, blends nothing and drops no path (4 blocks).
 _base_ = ['../signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 num_classes = 10
 img_size = 64
 num_frames = 8
@@ -72,35 +69,27 @@ val_pipeline = __at_demo_geometry(_base_.val_pipeline)
 # base's 2 clips x ThreeCrop would only repeat it).
 test_pipeline = val_pipeline
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=1,
-    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root),
-                 pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=1,
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root),
-                 pipeline=val_pipeline))
-test_dataloader = dict(
-    batch_size=32,
-    num_workers=1,
-    dataset=dict(ann_file=ann_file_test, data_prefix=dict(video=data_root),
-                 pipeline=test_pipeline))
+data_prefix = dict(video=data_root)
+train_dataloader, val_dataloader, test_dataloader = (
+    dict(batch_size=32, num_workers=1,
+         dataset=dict(ann_file=ann_file, data_prefix=data_prefix, pipeline=pipeline))
+    for ann_file, pipeline in ((ann_file_train, train_pipeline), (ann_file_val, val_pipeline),
+                               (ann_file_test, test_pipeline)))
 
 # Per-instance top-1/top-5 and per-class top-1 over the classes present in the split.
 val_evaluator = dict(type='SignAccMetric')
 test_evaluator = val_evaluator
 
-# Short schedule: the base's warm-up + cosine, shrunk; lr set for the real batch of 32.
+# Short schedule: the base's warm-up + cosine over the demo's epochs, validated at the end.
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=2e-3), paramwise_cfg=dict(num_layers=depth))
-auto_scale_lr = dict(enable=False)
 param_scheduler = [
     dict(_base_.param_scheduler[0], end=warmup_epochs),
     dict(_base_.param_scheduler[1], begin=warmup_epochs, T_max=max_epochs - warmup_epochs,
          end=max_epochs)
 ]
+# lr set for the real batch of 32; layer decay over the demo's 4 blocks.
+optim_wrapper = dict(optimizer=dict(lr=2e-3), paramwise_cfg=dict(num_layers=depth))
+auto_scale_lr = dict(enable=False)
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=max_epochs, save_best=None, save_last=True, max_keep_ckpts=1))

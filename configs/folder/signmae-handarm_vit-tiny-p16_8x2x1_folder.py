@@ -5,9 +5,6 @@
 #   --cfg-options train_dataloader.dataset.ann_file=... (and .data_prefix.video / .sign_ann).
 _base_ = ['../demo/signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 train_dataloader = dict(
     dataset=dict(
         ann_file='data/my_signs/annotations/folder_train.json',

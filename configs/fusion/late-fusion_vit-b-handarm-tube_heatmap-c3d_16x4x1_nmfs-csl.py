@@ -1,17 +1,13 @@
-# Late fusion on NMFs-CSL (1,067 classes; the test split also validates): the WLASL2000 late-fusion
-# config with the nmfs-csl streams' checkpoints and data (the classes come from the streams).
+# Late fusion on NMFs-CSL (1,067 classes; the test split also validates): the
+# WLASL2000 late-fusion config with the streams' checkpoints and data of NMFs-CSL.
 _base_ = ['./late-fusion_vit-b-handarm-tube_heatmap-c3d_16x4x1_wlasl2000.py']
 
-model = dict(
-    streams=dict(
-        rgb_handarm=dict(
-            checkpoint='work_dirs/vit-base-p16_signmae-handarm-pre_16x4x1_nmfs-csl/best_*.pth'),
-        rgb_tube=dict(
-            checkpoint='work_dirs/vit-base-p16_signmae-tube-pre_16x4x1_nmfs-csl/best_*.pth'),
-        heatmap=dict(checkpoint='work_dirs/heatmap-c3d_nla63-112px_16x4x1_nmfs-csl/best_*.pth')))
+# The streams as finetuned on NMFs-CSL (the stream configs' `nmfs-csl` work dirs).
+model = dict(streams={
+    name: dict(checkpoint=stream.checkpoint.replace('_wlasl2000/', '_nmfs-csl/'))
+    for name, stream in _base_.model.streams.items()
+})
 
 data_prefix = dict(video='data/nmfs_csl/videos', sign_ann='data/nmfs_csl/sign_ann')
-val_dataloader = dict(
-    dataset=dict(ann_file='data/nmfs_csl/nmfs_csl_test.json', data_prefix=data_prefix))
-test_dataloader = dict(
+val_dataloader = test_dataloader = dict(
     dataset=dict(ann_file='data/nmfs_csl/nmfs_csl_test.json', data_prefix=data_prefix))

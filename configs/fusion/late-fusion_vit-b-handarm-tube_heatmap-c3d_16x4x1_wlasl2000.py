@@ -11,10 +11,7 @@
 #
 # The checkpoint given to `mim test` holds the fusion weights only; the streams keep the
 # weights of their own checkpoints (below; a glob must match one file).
-_base_ = ['../_base_/default_runtime.py']
-
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
+_base_ = ['../_base_/datasets/wlasl2000_video-heatmap.py', '../_base_/default_runtime.py']
 
 # Every stream's architecture comes from the config stored in its checkpoint (meta.cfg); set
 # `config=` (a config file) or `model=` in a stream to override it.
@@ -31,8 +28,7 @@ model = dict(
             checkpoint='work_dirs/heatmap-c3d_nla63-112px_16x4x1_wlasl2000/best_*.pth',
             input_key='heatmap_imgs')),
     fusion_head=dict(
-        type='StreamFusionHead',
-        mode='late',
+        type='LateFusionHead',
         weights=dict(rgb_handarm=1.0, rgb_tube=1.0, heatmap=1.0)),
     data_preprocessor=dict(
         type='MultiModalDataPreprocessor',
@@ -48,71 +44,5 @@ model = dict(
 # which late fusion is; this wrapper leaves such modules unwrapped.
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
 
-# As the heatmap stream's config: NLA-SLR's 63 keypoints, sigma 3.5 px at 112x112.
-heatmap_sigma = 3.5
-
-dataset_type = 'SignVideoDataset'
-data_prefix = dict(video='data/wlasl/videos', sign_ann='data/wlasl/sign_ann')
-ann_file_val = 'data/wlasl/wlasl2000_val.json'
-ann_file_test = 'data/wlasl/wlasl2000_test.json'
-
-file_client_args = dict(io_backend='disk')
-# RGB 224x224 (the video streams' test crop) and heatmaps of the same crop at 112x112.
-val_pipeline = [
-    dict(type='DecordInit', **file_client_args),
-    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='LoadSignAnnotation', with_pose_keys=True),
-    dict(type='SelectKeypoints', keypoints='nla_slr_63'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='GeneratePoseTarget', sigma=heatmap_sigma, use_score=True, with_kp=True,
-         with_limb=False, scaling=0.5),
-    dict(type='ClipLenPerModality'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', collect_keys=('imgs', 'heatmap_imgs'))
-]
-# Two clips, centre crop (mmaction2's ThreeCrop moves no keypoints).
-test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
-    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=2, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='LoadSignAnnotation', with_pose_keys=True),
-    dict(type='SelectKeypoints', keypoints='nla_slr_63'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='GeneratePoseTarget', sigma=heatmap_sigma, use_score=True, with_kp=True,
-         with_limb=False, scaling=0.5),
-    dict(type='ClipLenPerModality'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', collect_keys=('imgs', 'heatmap_imgs'))
-]
-
-val_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=data_prefix,
-        pipeline=val_pipeline,
-        test_mode=True))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_test,
-        data_prefix=data_prefix,
-        pipeline=test_pipeline,
-        test_mode=True))
-
-# Per-instance top-1/top-5 and per-class top-1 over the classes present in the split.
-val_evaluator = dict(type='SignAccMetric')
-test_evaluator = val_evaluator
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

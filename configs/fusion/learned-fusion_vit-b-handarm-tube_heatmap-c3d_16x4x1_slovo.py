@@ -1,19 +1,14 @@
-# Learned fusion on Slovo (1,001 classes; the test split also validates): the WLASL2000
-# learned-fusion config with the slovo streams' checkpoints and data.
+# Learned fusion on Slovo (1,001 classes; the test split also validates): the
+# WLASL2000 learned-fusion config with the streams' checkpoints and data of Slovo.
 _base_ = ['./learned-fusion_vit-b-handarm-tube_heatmap-c3d_16x4x1_wlasl2000.py']
 
-model = dict(
-    streams=dict(
-        rgb_handarm=dict(
-            checkpoint='work_dirs/vit-base-p16_signmae-handarm-pre_16x4x1_slovo/best_*.pth'),
-        rgb_tube=dict(
-            checkpoint='work_dirs/vit-base-p16_signmae-tube-pre_16x4x1_slovo/best_*.pth'),
-        heatmap=dict(checkpoint='work_dirs/heatmap-c3d_nla63-112px_16x4x1_slovo/best_*.pth')))
+# The streams as finetuned on Slovo (the stream configs' `slovo` work dirs).
+model = dict(streams={
+    name: dict(checkpoint=stream.checkpoint.replace('_wlasl2000/', '_slovo/'))
+    for name, stream in _base_.model.streams.items()
+})
 
 data_prefix = dict(video='data/slovo', sign_ann='data/slovo/sign_ann')
-train_dataloader = dict(
-    dataset=dict(ann_file='data/slovo/slovo_train.json', data_prefix=data_prefix))
-val_dataloader = dict(
-    dataset=dict(ann_file='data/slovo/slovo_test.json', data_prefix=data_prefix))
-test_dataloader = dict(
-    dataset=dict(ann_file='data/slovo/slovo_test.json', data_prefix=data_prefix))
+train_dataloader, val_dataloader, test_dataloader = (
+    dict(dataset=dict(ann_file=f'data/slovo/slovo_{split}.json', data_prefix=data_prefix))
+    for split in ('train', 'test', 'test'))

@@ -11,8 +11,7 @@ _base_ = ['./late-fusion_vit-b-handarm-tube_heatmap-c3d_16x4x1_wlasl2000.py']
 model = dict(
     fusion_head=dict(
         _delete_=True,
-        type='StreamFusionHead',
-        mode='learned',
+        type='LearnedFusionHead',
         feat_norm=True,
         dropout_ratio=0.5,
         average_clips='prob'))
@@ -24,32 +23,16 @@ model_wrapper_cfg = None
 default_hooks = dict(checkpoint=dict(interval=1, save_best='auto', max_keep_ckpts=2))
 
 # The video streams' training crop (no flip: they were finetuned without), heatmaps of the
-# same crop at half size.
-train_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
-    dict(type='SampleSignFrames', clip_len=16, frame_interval=4, num_clips=1),
-    dict(type='DecordDecode'),
-    dict(type='LoadSignAnnotation', with_pose_keys=True),
-    dict(type='SelectKeypoints', keypoints='nla_slr_63'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='RandomResizedCrop', area_range=(0.3, 1.0)),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='GeneratePoseTarget', sigma={{_base_.heatmap_sigma}}, use_score=True, with_kp=True,
-         with_limb=False, scaling=0.5),
-    dict(type='ClipLenPerModality'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', collect_keys=('imgs', 'heatmap_imgs'))
-]
+# same crop at half size (the data base's `train_pipeline`); loaders as validation's otherwise.
 train_dataloader = dict(
+    _base_.val_dataloader,
     batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='SignVideoDataset',
+        type=_base_.dataset_type,
         ann_file='data/wlasl/wlasl2000_train.json',
-        data_prefix={{_base_.data_prefix}},
-        pipeline=train_pipeline))
+        data_prefix=_base_.data_prefix,
+        pipeline=_base_.train_pipeline))
 
 # A linear probe's schedule: AdamW, 1 warm-up epoch, cosine, 20 epochs.
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_begin=1, val_interval=1)

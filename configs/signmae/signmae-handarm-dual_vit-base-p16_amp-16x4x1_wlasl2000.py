@@ -2,7 +2,4 @@
 # running-cell pattern of 50% of the tokens and the loss counts those the encoder masked.
 _base_ = ['./signmae-handarm_vit-base-p16_amp-16x4x1_wlasl2000.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 model = dict(decoder_keep_ratio=0.5)

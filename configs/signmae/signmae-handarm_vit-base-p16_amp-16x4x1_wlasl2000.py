@@ -3,9 +3,6 @@
 # through scaled_dot_product_attention (flash / memory-efficient kernels on the GPU).
 _base_ = ['./signmae-handarm_vit-base-p16_16x4x1_wlasl2000.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
 # pinned host memory: the clips' copies to the GPU overlap the step
 train_dataloader = dict(batch_size=32, pin_memory=True)

@@ -6,8 +6,5 @@
 # the same memory, set train_dataloader.batch_size=8; the learning rate follows).
 _base_ = ['./signmae-handarm_vit-base-p16_amp-16x4x1_wlasl2000.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 train_dataloader = dict(
     dataset=dict(num_repeats=4), collate_fn=dict(type='flatten_views_collate'))

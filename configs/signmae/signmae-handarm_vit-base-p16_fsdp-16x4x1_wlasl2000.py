@@ -7,9 +7,6 @@
 # Checkpoints are written by the strategy (full state dict gathered on rank 0).
 _base_ = ['./signmae-handarm_vit-base-p16_amp-16x4x1_wlasl2000.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 runner_type = 'FlexibleRunner'
 strategy = dict(
     type='FSDPStrategy',

@@ -2,9 +2,6 @@
 # (512 wide, 8 heads, depth 4 as for ViT-B), so that VideoMAE's ViT-L checkpoints load.
 _base_ = ['./signmae-handarm_vit-base-p16_16x4x1_wlasl2000.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 model = dict(
     backbone=dict(embed_dims=1024, depth=24, num_heads=16),
     neck=dict(embed_dims=512, num_heads=8))

@@ -2,9 +2,6 @@
 # (192 wide, 3 heads, depth 4 as for ViT-B), so that VideoMAE's ViT-S checkpoints load.
 _base_ = ['./signmae-handarm_vit-base-p16_16x4x1_wlasl2000.py']
 
-custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)
-default_scope = 'mmaction'
-
 model = dict(
     backbone=dict(embed_dims=384, depth=12, num_heads=6),
     neck=dict(embed_dims=192, num_heads=3))

@@ -74,16 +74,10 @@ train_dataloader = dict(
         data_prefix=dict(video=data_root),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    persistent_workers=False,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=dict(video=data_root),
-        pipeline=val_pipeline,
-        test_mode=True))
+        train_dataloader['dataset'], ann_file=ann_file_val, pipeline=val_pipeline, test_mode=True))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='AccMetric')

@@ -15,7 +15,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from signmae_mm.datasets.sign_annotation import load_annotation_list
+from signmae_mm.structures import load_annotation_list
 
 __all__ = ['SignRecognition', 'annotate_video', 'class_names', 'inference_sign_recognizer',
            'init_sign_recognizer', 'needs_sign_annotation']
@@ -148,7 +148,7 @@ def _num_classes(model: nn.Module) -> Optional[int]:
         return int(head.num_classes)
     streams = getattr(model, 'streams', None)
     if streams:
-        return int(next(iter(streams.values())).cls_head.num_classes)
+        return int(next(iter(streams.values())).num_classes)
     return None
 
 
@@ -240,13 +240,12 @@ def _score(model: nn.Module, data: dict) -> Dict[str, np.ndarray]:
     init_default_scope(model.cfg.get('default_scope', 'mmaction'))
     batch = pseudo_collate([Compose(_test_pipeline_cfg(model.cfg))(data)])
     with torch.no_grad():
-        if not hasattr(model, 'streams'):
+        if not hasattr(model, 'predict_streams'):
             sample = model.test_step(batch)[0]
             return dict(prediction=sample.pred_score.float().cpu().numpy())
-        # a multi-stream model: each stream's scores, then the fused ones from the same pass
+        # a multi-stream model: each stream's scores and the fused ones, from one pass
         batch = model.data_preprocessor(batch, False)
-        streams = model.extract_feat(batch['inputs'])
-        fused = model.fusion_head.predict(streams, batch['data_samples'])[0]
+        streams, fused = model.predict_streams(batch['inputs'], batch['data_samples'])
     scores = {name: out['score'][0].float().cpu().numpy() for name, out in streams.items()}
-    scores['fused'] = fused.pred_score.float().cpu().numpy()
+    scores['fused'] = fused[0].pred_score.float().cpu().numpy()
     return scores

@@ -1,11 +1,14 @@
 """Datasets and data transforms of SignMAE."""
 from . import transforms
-from .sign_annotation import (FORMAT_VERSION, HAND_KEYPOINTS, KEYPOINT_LAYOUT, KEYPOINT_RANGES,
-                              NUM_KEYPOINTS, PART_GROUP_SAPIENS_CLASSES, PART_GROUPS,
-                              PART_MAP_SCALE, SAPIENS_CLASSES, SignAnnotationError,
-                              dump_annotation_list, load_annotation_list, load_sign_annotation,
-                              part_group_indices, part_maps_from_label_map, save_sign_annotation,
-                              validate_sign_annotation)
+# the annotation format lives in signmae_mm.structures; its names stay importable from here
+# (``from signmae_mm.datasets import save_sign_annotation``) for old code
+from ..structures import (FORMAT_VERSION, HAND_KEYPOINTS, KEYPOINT_LAYOUT, KEYPOINT_RANGES,
+                          NUM_KEYPOINTS, PART_GROUP_SAPIENS_CLASSES, PART_GROUPS, PART_MAP_SCALE,
+                          SAPIENS_CLASSES, SignAnnotationError, dump_annotation_list,
+                          load_annotation_list, load_sign_annotation, part_group_indices,
+                          part_maps_from_label_map, save_sign_annotation,
+                          validate_sign_annotation)
+from . import sign_annotation  # noqa: F401  (the old module path, an alias)
 from .repeated_views import decode_step, flatten_views_collate, prepare_repeated_views
 from .sample_guard import (BadSampleLimitError, SampleGuardMixin, data_error_types,
                            is_data_error)

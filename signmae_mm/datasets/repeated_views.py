@@ -5,9 +5,11 @@ GPU; most of a clip's cost is opening the video and decoding its frames. VideoMA
 (``num_sample``) and mmaction2 (``RepeatAugDataset``) decode a video once and draw several
 augmented views from it. :func:`prepare_repeated_views` does that for any mmaction2 pipeline:
 the transforms up to the decoder run once (open, sample the frames, load the sign annotation,
-check the hand movement, decode), then the rest runs once per view on a copy (crop, resize,
-flip, mask, format, pack), so that each view gets its own crop, flip and mask, and the
-hand-arm mask of each view is computed from its own crop.
+check the hand movement, decode), then the rest runs once per view (crop, resize, flip, mask,
+format, pack), so that each view gets its own crop, flip and mask, and the hand-arm mask of each
+view is computed from its own crop. Views get their own copy of the decoded frames only when a
+transform that may write into them in place (mmaction2's ``Flip``) comes before the frames are
+replaced (:func:`views_need_frame_copies`).
 
 The views of one video share its frames (VideoMAE V2's convention, and mmaction2's
 ``sample_once=True``). The draws of all views come in turn from the sample's generator, so a
@@ -20,7 +22,9 @@ from typing import Any, Callable, List, Optional, Sequence
 import numpy as np
 from mmengine.dataset import COLLATE_FUNCTIONS, pseudo_collate
 
-__all__ = ['decode_step', 'flatten_views_collate', 'prepare_repeated_views']
+__all__ = [
+    'decode_step', 'flatten_views_collate', 'prepare_repeated_views', 'views_need_frame_copies'
+]
 
 
 def _name(transform: Callable) -> str:
@@ -41,8 +45,36 @@ def decode_step(transforms: Sequence[Callable]) -> int:
                      f'...) to share; this one has {[_name(t) for t in transforms]}')
 
 
+# Transforms known to leave the frames they get untouched (crops return slices that alias them;
+# masks and checks only read), and ones that replace the frames with new arrays. A view needs a
+# copy of the shared frames only if a transform outside both lists (mmaction2's Flip and
+# ColorJitter write in place; an unknown transform might) can reach them before they are replaced.
+_READS_FRAMES_ONLY = frozenset({
+    'RandomCrop', 'RandomResizedCrop', 'MultiScaleCrop', 'CenterCrop', 'TubeMask', 'RandomMask',
+    'SegmentGuidedHandMask', 'HandMovementCheck', 'CheckSignKeypoints'})
+_REPLACES_FRAMES = frozenset({'Resize', 'FormatShape'})
+
+
+def views_need_frame_copies(transforms: Sequence[Callable]) -> bool:
+    """Whether the transforms after the decoder may write into the frames the views share.
+
+    Args:
+        transforms (Sequence[Callable]): The transforms that run once per view, in order.
+
+    Returns:
+        bool: False when every transform up to the first one that replaces the frames (a
+        non-lazy ``Resize``, ``FormatShape``) only reads them; True otherwise.
+    """
+    for transform in transforms:
+        name = _name(transform)
+        if name in _REPLACES_FRAMES and not getattr(transform, 'lazy', False):
+            return False
+        if name not in _READS_FRAMES_ONLY:
+            return True
+    return False
+
+
 def _copy_frames(imgs: Any) -> Any:
-    # transforms after the decoder may work in place (mmaction2's Flip flips the arrays it gets)
     if isinstance(imgs, np.ndarray):
         return imgs.copy()
     return [img.copy() for img in imgs]
@@ -73,11 +105,12 @@ def prepare_repeated_views(transforms: Sequence[Callable], info: dict, num_views
             return None
     imgs = results.pop('imgs')
     shared = results
+    copies = num_views > 1 and views_need_frame_copies(transforms[split:])
     views = []
     for view in range(num_views):
         last = view == num_views - 1
         results = shared if last else copy.deepcopy(shared)
-        results['imgs'] = imgs if last else _copy_frames(imgs)
+        results['imgs'] = _copy_frames(imgs) if copies and not last else imgs
         for transform in transforms[split:]:
             results = transform(results)
             if results is None:

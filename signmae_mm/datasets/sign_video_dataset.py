@@ -8,7 +8,7 @@ from mmengine.utils import track_iter_progress
 
 from .repeated_views import decode_step, prepare_repeated_views
 from .sample_guard import SampleGuardMixin
-from .sign_annotation import SignAnnotationError, load_annotation_list, load_sign_annotation
+from ..structures import SignAnnotationError, load_annotation_list, load_sign_annotation
 from .transforms.sampling import SampleSignFrames
 
 __all__ = ['SignVideoDataset']

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Dict, Iterator, List, Sequence, Tuple, Union
 
-from ..datasets.sign_annotation import dump_annotation_list, save_sign_annotation
+from ..structures import dump_annotation_list, save_sign_annotation
 from ..testing.synthetic_videos import write_video
 from .generator import render_clip
 from .hand import HAND_SHAPES

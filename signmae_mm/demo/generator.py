@@ -10,7 +10,7 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
-from ..datasets.sign_annotation import part_maps_from_label_map
+from ..structures import part_maps_from_label_map
 from .appearance import Appearance, sample_appearance
 from .hand import HAND_SHAPES
 from .rasterize import compose_frames, draw_paint_maps, paint_to_classes

@@ -12,7 +12,7 @@ from typing import Tuple
 import cv2
 import numpy as np
 
-from ..datasets.sign_annotation import SAPIENS_CLASSES
+from ..structures import SAPIENS_CLASSES
 from .appearance import Appearance
 from .hand import FINGER_POINTS
 from .signer import SignerPose

@@ -13,7 +13,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from ..datasets.sign_annotation import KEYPOINT_RANGES, NUM_KEYPOINTS
+from ..structures import KEYPOINT_RANGES, NUM_KEYPOINTS
 from .hand import PALM_OUTLINE, HandShape, hand_points, place_hand
 
 __all__ = ['BodyShape', 'SignerPose', 'arm_elbows', 'face_points', 'pose_signer']

@@ -1,12 +1,16 @@
-"""Evaluation of SignMAE (metrics registered in ``mmaction.registry.METRICS``)."""
-from .linear_probe import encoder_features, linear_probe  # noqa: F401
-from .metrics import SignAccMetric, per_class_top1  # noqa: F401
-from .pixel_baseline import (VideoReadError, classify_features,  # noqa: F401
-                             fit_pixel_baseline, load_pairs, pair_kind_accuracy, pixel_features,
-                             write_report)
+"""Evaluation of SignMAE (metrics registered in ``mmaction.registry.METRICS``): the sign
+accuracy metric, late fusion of score dumps, the raw-pixel baseline and the linear probe."""
+from .linear_classifier import classify_features, write_report
+from .linear_probe import encoder_features, linear_probe
+from .metrics import SignAccMetric, per_class_top1
+from .pair_accuracy import Pair, load_pairs, pair_kind_accuracy
+from .pixel_baseline import VideoReadError, fit_pixel_baseline, pixel_features
+from .score_fusion import (DumpError, fit_weights, fuse, fusion_metrics, late_fusion,
+                           load_dumps, save_fusion_checkpoint, write_fusion_report)
 
 __all__ = [
     'SignAccMetric', 'per_class_top1', 'VideoReadError', 'pixel_features', 'load_pairs',
-    'pair_kind_accuracy', 'classify_features', 'fit_pixel_baseline', 'encoder_features',
-    'linear_probe', 'write_report'
+    'pair_kind_accuracy', 'Pair', 'classify_features', 'fit_pixel_baseline', 'encoder_features',
+    'linear_probe', 'write_report', 'DumpError', 'fit_weights', 'fuse', 'fusion_metrics',
+    'late_fusion', 'load_dumps', 'save_fusion_checkpoint', 'write_fusion_report'
 ]

@@ -4,7 +4,7 @@ The encoder of a finetuning config (mmaction2's ``Recognizer3D`` + ``VisionTrans
 pooling) is loaded from a pretraining checkpoint and frozen; its pooled features of the clips of
 a training list and a test list (the config's test pipeline: no augmentation) are classified by
 the same multinomial logistic regression as the raw-pixel baseline
-(:mod:`signmae_mm.evaluation.pixel_baseline`). Cheaper than finetuning, and more sensitive to
+(:mod:`signmae_mm.evaluation.linear_classifier`). Cheaper than finetuning, and more sensitive to
 what pretraining learned, since nothing of the encoder can be re-learned from the labels.
 """
 import time
@@ -13,7 +13,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from .pixel_baseline import Pair, classify_features
+from .linear_classifier import classify_features
+from .pair_accuracy import Pair
 
 __all__ = ['encoder_features', 'linear_probe']
 

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .dataset_converters import ConvertedDataset, DatasetFormatError
+from .converted_dataset import ConvertedDataset, DatasetFormatError
 from .video_list import default_sign_ann
 
 __all__ = ['FOLDER_SPLITS', 'FOLDER_VIDEO_EXTENSIONS', 'convert_folder']

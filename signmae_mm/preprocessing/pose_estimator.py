@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from signmae_mm.datasets.sign_annotation import NUM_KEYPOINTS
+from signmae_mm.structures import NUM_KEYPOINTS
 
 from ..stack import require_full_stack
 from .model_configs import resolve_model_config

@@ -16,10 +16,8 @@ next run redoes that video.
 """
 import datetime
 import json
-import os
 import os.path as osp
 import sys
-import tempfile
 import time
 import traceback
 from collections import defaultdict
@@ -28,15 +26,15 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
-from signmae_mm.datasets.sign_annotation import dump_annotation_list
+from signmae_mm.structures import dump_annotation_list
+from signmae_mm.utils import atomic_open
 from signmae_mm.version import __version__
 
 from .errors import PreprocessError
-from .pipeline import VideoPreprocessor
+from .pipeline import VideoAnnotator
 from .video_list import VideoItem
 
-__all__ = ['PreprocessRunner', 'parse_shard', 'meta_path', 'read_video_state',
-           'write_json_atomic']
+__all__ = ['PreprocessRunner', 'parse_shard', 'meta_path', 'read_video_state']
 
 #: Extra keys copied from a video's metadata into its annotation-list entry.
 LIST_META_KEYS = ('keypoint_source', 'part_map_source', 'person_source',
@@ -66,19 +64,10 @@ def meta_path(out_dir: str, sign_ann: str) -> str:
     return osp.join(out_dir, osp.splitext(sign_ann)[0] + '.meta.json')
 
 
-def write_json_atomic(path: str, obj: Any) -> None:
-    """Write JSON through a temporary file in the same folder and ``os.replace``."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.json', dir=folder)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+def _write_json(path: str, obj: Any) -> None:
+    """JSON written all or nothing (:func:`~signmae_mm.utils.atomic_open`: ``.tmp_*`` first)."""
+    with atomic_open(path, 'w') as f:
+        json.dump(obj, f, indent=1)
 
 
 def read_video_state(out_dir: str, sign_ann: str) -> Tuple[str, Optional[dict]]:
@@ -111,10 +100,11 @@ def read_video_state(out_dir: str, sign_ann: str) -> Tuple[str, Optional[dict]]:
 
 
 class PreprocessRunner:
-    """Run a :class:`VideoPreprocessor` over a list of videos.
+    """Run a :class:`~.pipeline.VideoAnnotator` over a list of videos.
 
     Args:
-        preprocessor (VideoPreprocessor): What to run on each video.
+        preprocessor (VideoAnnotator, optional): What to run on each video (None: only
+            collect finished videos, ``run(collect_only=True)``).
         video_root (str): Folder that list filenames are relative to.
         out_dir (str): Output folder (see the module docstring).
         overwrite (bool): Redo videos that are finished. Defaults to False.
@@ -126,7 +116,7 @@ class PreprocessRunner:
     """
 
     def __init__(self,
-                 preprocessor: Optional[VideoPreprocessor],
+                 preprocessor: Optional[VideoAnnotator],
                  video_root: str,
                  out_dir: str,
                  overwrite: bool = False,
@@ -206,7 +196,7 @@ class PreprocessRunner:
             if summary_path is None:
                 name = 'preprocess_summary' + (f'_shard-{i}-of-{n}' if n > 1 else '') + '.json'
                 summary_path = osp.join(self.out_dir, name)
-            write_json_atomic(summary_path, summary)
+            _write_json(summary_path, summary)
             summary['summary_path'] = summary_path
             self._print_summary(summary)
         return summary
@@ -234,13 +224,13 @@ class PreprocessRunner:
                         seconds=round(time.perf_counter() - t0, 3),
                         timings={k: round(v, 4) for k, v in ann.timings.items()},
                         finished_at=_now())
-            write_json_atomic(meta_path(self.out_dir, item.sign_ann), meta)
+            _write_json(meta_path(self.out_dir, item.sign_ann), meta)
             run['processed'].append(item.filename)
             run['frames'] += ann.meta['total_frames']
             for k, v in ann.timings.items():
                 run['timings'][k] += v
             return
-        write_json_atomic(meta_path(self.out_dir, item.sign_ann),
+        _write_json(meta_path(self.out_dir, item.sign_ann),
                           dict(base, **failure, finished_at=_now()))
         run['failed'].append(dict(filename=item.filename, stage=failure['stage'],
                                   error=failure['error']))

@@ -2,9 +2,12 @@
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-__all__ = ['VIDEO_EXTENSIONS', 'VideoItem', 'default_sign_ann', 'load_video_list']
+__all__ = [
+    'VIDEO_EXTENSIONS', 'VideoItem', 'VideoListRun', 'default_sign_ann', 'load_video_list',
+    'resolve_video_list'
+]
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg', '.mpeg', '.flv')
 
@@ -35,7 +38,7 @@ class VideoItem:
 
 
 def _from_json(path: str) -> Tuple[Dict[str, Any], List[VideoItem]]:
-    from signmae_mm.datasets.sign_annotation import load_annotation_list
+    from signmae_mm.structures import load_annotation_list
     metainfo, data_list = load_annotation_list(path)
     items = []
     for i, raw in enumerate(data_list):
@@ -105,3 +108,51 @@ def load_video_list(path: str) -> Tuple[Dict[str, Any], List[VideoItem]]:
     if path.lower().endswith('.json'):
         return _from_json(path)
     return {}, _from_text(path)
+
+
+class VideoListRun(NamedTuple):
+    """A video list read for a preprocessing run, with its folders resolved.
+
+    Attributes:
+        metainfo (dict): The list's ``metainfo``.
+        items (list[VideoItem]): Its videos, in order.
+        video_root (str): The folder the videos' paths are relative to.
+        out_list (str): The annotation list the run writes.
+    """
+    metainfo: Dict[str, Any]
+    items: List[VideoItem]
+    video_root: str
+    out_list: str
+
+
+def resolve_video_list(video_list: str,
+                       out_dir: str,
+                       video_root: Optional[str] = None,
+                       out_list: Optional[str] = None) -> VideoListRun:
+    """Read a video list (:func:`load_video_list`) and decide where its videos and output are.
+
+    Args:
+        video_list (str): Annotation list, mmaction2 list file or folder of videos.
+        out_dir (str): The run's output folder.
+        video_root (str, optional): Folder of the videos. Defaults to the list's folder, or
+            the folder itself.
+        out_list (str, optional): Annotation list to write. Defaults to
+            ``out_dir/<list name>.json``.
+
+    Returns:
+        VideoListRun: The list and the two paths.
+
+    Raises:
+        FileNotFoundError / ValueError: The list is unreadable, or the output list would
+            overwrite it.
+    """
+    metainfo, items = load_video_list(video_list)
+    if video_root is None:
+        video_root = video_list if osp.isdir(video_list) else \
+            osp.dirname(osp.abspath(video_list))
+    out_list = out_list or osp.join(
+        out_dir, osp.splitext(osp.basename(osp.normpath(video_list)))[0] + '.json')
+    if osp.abspath(out_list) == osp.abspath(video_list):
+        raise ValueError(f'the output list {out_list} would overwrite the input list; give '
+                         '--out-list or another --out-dir')
+    return VideoListRun(metainfo, items, video_root, out_list)

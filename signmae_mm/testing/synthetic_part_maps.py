@@ -29,7 +29,7 @@ def signer_part_maps(frames: int = 16,
     """
     import cv2
 
-    from ..datasets import SAPIENS_CLASSES, part_maps_from_label_map
+    from ..structures import SAPIENS_CLASSES, part_maps_from_label_map
     rng = np.random.default_rng(seed)
     size = 256
     labels = np.zeros((frames, size, size), np.int32)  # cv2 draws on int32, not int64

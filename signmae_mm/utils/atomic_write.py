@@ -4,7 +4,9 @@ A file is written to a hidden temporary file in the same folder (same file syste
 rename cannot turn into a copy), flushed to disk (``fsync``), then renamed onto the final path
 with ``os.replace``, which is atomic on POSIX file systems and on Windows: a reader sees either
 the old file or the complete new one. If anything fails before the rename, the temporary file is
-removed and the target is untouched. A process killed outright (SIGKILL, power loss) may leave a
+removed and the target is untouched. The finished file gets the permissions ``open`` would give
+it (those of the file it replaces, or ``0o666`` less the umask), not ``mkstemp``'s private
+``0o600``. A process killed outright (SIGKILL, power loss) may leave a
 ``.tmp_*`` file behind; readers of this package skip such names (:func:`is_temporary`).
 """
 import os
@@ -36,6 +38,29 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (threads may race on a
+    set-and-restore)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(path: str) -> int:
+    """Permission bits ``open(path, 'w')`` would leave: the replaced file's, else 0o666 - umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 @contextmanager
 def atomic_open(path: Union[str, Path], mode: str = 'wb',
                 encoding: str = 'utf-8') -> Iterator[IO]:
@@ -61,6 +86,8 @@ def atomic_open(path: Union[str, Path], mode: str = 'wb',
     try:
         kwargs = {} if 'b' in mode else dict(encoding=encoding)
         with os.fdopen(fd, mode, **kwargs) as f:
+            if hasattr(os, 'fchmod'):  # POSIX
+                os.fchmod(f.fileno(), _final_mode(path))
             yield f
             f.flush()
             os.fsync(f.fileno())

@@ -32,14 +32,63 @@ def _without(d: dict, *keys) -> dict:
     return {k: v for k, v in d.items() if k not in keys}
 
 
-@pytest.mark.parametrize('path', ALL, ids=lambda p: p.name)
-def test_every_config_imports_the_plugin_in_mmaction_scope(path):
-    text = path.read_text()
-    assert "custom_imports = dict(imports=['signmae_mm'], allow_failed_imports=False)" in text
-    assert "default_scope = 'mmaction'" in text
+RUNTIME = CONFIGS / '_base_' / 'default_runtime.py'
+PLUGIN = dict(imports=['signmae_mm'], allow_failed_imports=False)
+#: Every config a user can run (the bases are parts, not runs).
+EVERY = sorted(p for p in CONFIGS.rglob('*.py') if '_base_' not in p.parts)
+
+
+@pytest.mark.parametrize('path', EVERY, ids=lambda p: str(p.relative_to(CONFIGS)))
+def test_every_config_gets_the_plugin_and_scope_from_the_runtime_base(path):
+    """`custom_imports` / `default_scope` have one home, `_base_/default_runtime.py`: every config
+    resolves them, and only a config outside that base's chain (the stock-mmaction2 smoke
+    config) states them itself."""
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmaction'
-    assert cfg.custom_imports == dict(imports=['signmae_mm'], allow_failed_imports=False)
+    assert cfg.custom_imports == PLUGIN
+    inherits_runtime = str(RUNTIME) in cfg.text  # the text of every file of the chain
+    states_them = any(line.startswith(('custom_imports', 'default_scope'))
+                      for line in path.read_text().splitlines())
+    assert inherits_runtime != states_them, (inherits_runtime, states_them)
+
+
+def _step(pipeline, kind):
+    found = [t for t in pipeline if t['type'] == kind]
+    assert len(found) == 1, (kind, [t['type'] for t in pipeline])
+    return found[0]
+
+
+PRETRAIN_ALL = [p for p in EVERY if p.name.startswith('signmae')]
+
+
+@pytest.mark.parametrize('path', PRETRAIN_ALL, ids=lambda p: str(p.relative_to(CONFIGS)))
+def test_pretraining_encoder_sampling_crop_and_mask_share_one_geometry(path):
+    cfg = Config.fromfile(str(path))
+    backbone, pipeline = cfg.model.backbone, cfg.train_dataloader.dataset.pipeline
+    assert list(pipeline) == list(cfg.train_pipeline)
+    mask = _mask_transform(cfg)
+    size, frames = backbone.img_size, backbone.num_frames
+    assert tuple(mask.input_size) == (frames, size, size)
+    assert (mask.patch_size, mask.tubelet_size) == (backbone.patch_size, backbone.tubelet_size)
+    assert _step(pipeline, 'SampleSignFrames').clip_len == frames
+    assert _step(pipeline, 'MultiScaleCrop').input_size == size
+    assert tuple(_step(pipeline, 'Resize').scale) == (size, size)
+
+
+FINETUNE_ALL = [p for p in EVERY if p.name.startswith('vit-')]
+
+
+@pytest.mark.parametrize('path', FINETUNE_ALL, ids=lambda p: str(p.relative_to(CONFIGS)))
+def test_finetuning_encoder_takes_the_clips_of_every_split(path):
+    cfg = Config.fromfile(str(path))
+    backbone = cfg.model.backbone
+    for split in ('train', 'val', 'test'):
+        pipeline = cfg[f'{split}_dataloader'].dataset.pipeline
+        assert list(pipeline) == list(cfg[f'{split}_pipeline']), split
+        assert _step(pipeline, 'SampleSignFrames').clip_len == backbone.num_frames, split
+        last = [t for t in pipeline if t['type'] in ('Resize', 'CenterCrop', 'ThreeCrop')][-1]
+        side = last.scale[-1] if last['type'] == 'Resize' else last.crop_size
+        assert side == backbone.img_size, split
 
 
 def test_entry_point_is_the_vit_b_hand_arm_recipe():
@@ -175,3 +224,15 @@ def test_finetune_config_is_stock_mmaction2():
     assert set(ours) ^ set(theirs) == {'norm.weight', 'norm.bias', 'fc_norm.weight',
                                        'fc_norm.bias'}
     assert all(ours[k] == theirs[k] for k in set(ours) & set(theirs))
+
+
+PARTS = sorted((CONFIGS / '_base_').rglob('*.py'))
+
+
+@pytest.mark.parametrize('path', PARTS, ids=lambda p: str(p.relative_to(CONFIGS)))
+def test_every_part_loads_on_its_own(path):
+    """The parts under `_base_/` are what user configs inherit: each resolves by itself (its
+    own bases included), without the plugin import or scope, which only the runtime sets."""
+    cfg = Config.fromfile(str(path))
+    assert len(cfg) > 0
+    assert ('custom_imports' in cfg) == (path == RUNTIME)

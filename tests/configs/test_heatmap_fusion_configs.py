@@ -141,10 +141,9 @@ def test_fusion_streams_are_the_stream_configs_runs(ds):
 def test_learned_fusion_changes_the_head_and_adds_training_only():
     late = _load(fusion_cfg('late', 'wlasl2000'))
     learned = _load(fusion_cfg('learned', 'wlasl2000'))
-    assert late.model.fusion_head.mode == 'late' and 'train_dataloader' not in late
-    assert learned.model.fusion_head == dict(type='StreamFusionHead', mode='learned',
-                                             feat_norm=True, dropout_ratio=0.5,
-                                             average_clips='prob')
+    assert late.model.fusion_head.type == 'LateFusionHead' and 'train_dataloader' not in late
+    assert learned.model.fusion_head == dict(type='LearnedFusionHead', feat_norm=True,
+                                             dropout_ratio=0.5, average_clips='prob')
     strip = lambda m: {k: v for k, v in m.items() if k != 'fusion_head'}  # noqa: E731
     assert strip(late.model) == strip(learned.model)
     for key in ('val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator'):

@@ -12,9 +12,8 @@ import pytest
 import torch
 
 import signmae_mm  # noqa: F401
-from signmae_mm.datasets.sign_annotation import (HAND_KEYPOINTS, LEFT_SHOULDER, PART_GROUPS,
-                                                 RIGHT_SHOULDER, dump_annotation_list,
-                                                 save_sign_annotation)
+from signmae_mm.structures import (HAND_KEYPOINTS, LEFT_SHOULDER, PART_GROUPS, RIGHT_SHOULDER,
+                                   dump_annotation_list, save_sign_annotation)
 from signmae_mm.testing import write_video
 
 REPO = Path(__file__).resolve().parents[2]

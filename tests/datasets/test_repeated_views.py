@@ -7,6 +7,7 @@ from mmengine.registry import DefaultScope
 
 from signmae_mm.datasets import (MASK_META_KEYS, SeededIndex, flatten_views_collate,
                                  prepare_repeated_views)
+from signmae_mm.datasets.repeated_views import views_need_frame_copies
 
 PIPELINE = [
     dict(type='DecordInit'),
@@ -91,6 +92,32 @@ def test_views_do_not_share_frames_that_a_transform_changes_in_place(make_sign_s
     flipped = [img[:, ::-1] for img in once['imgs']]
     for view in views:
         assert all(np.array_equal(a, b) for a, b in zip(view['imgs'], flipped))
+
+
+class Unknown:
+    """A transform the views cannot know to be harmless (it does nothing)."""
+
+    def __call__(self, results):
+        return results
+
+
+def test_frames_are_copied_only_when_something_may_write_into_them(dataset):
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        crop, resize, flip, lazy = (TRANSFORMS.build(t) for t in (
+            PIPELINE[4], PIPELINE[5], PIPELINE[6], dict(PIPELINE[5], lazy=True)))
+    assert not views_need_frame_copies([crop, resize, flip])
+    assert views_need_frame_copies([crop, flip, resize])
+    assert views_need_frame_copies([crop, lazy, flip])
+    assert views_need_frame_copies([Unknown(), resize])
+
+    # shared frames (crop -> resize -> flip) give exactly the views that copies give
+    shared = dataset[SeededIndex(0, seed=3, epoch=0)]
+    dataset.pipeline.transforms.insert(4, Unknown())  # after the decoder: now each view copies
+    copied = dataset[SeededIndex(0, seed=3, epoch=0)]
+    assert len(shared) == len(copied) == 4
+    for a, b in zip(shared, copied):
+        assert torch.equal(a['inputs'], b['inputs'])
+        assert np.array_equal(a['data_samples'].mask, b['data_samples'].mask)
 
 
 def test_collate_flattens_views_and_the_preprocessor_names_the_missing_collate(dataset):

@@ -8,7 +8,6 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 from mmengine.runner import Runner, find_latest_checkpoint
 
-import signmae_mm.engine.atomic_local_backend as atomic_module
 from signmae_mm.engine import AtomicCheckpointHook, atomic_write
 
 
@@ -45,11 +44,12 @@ def test_atomic_write_keeps_old_content_when_interrupted(tmp_path, monkeypatch):
     atomic_write(b'complete old checkpoint', target)
 
     def die_after_half(src, dst):  # the temp file is half-written when the process dies
+        assert os.path.basename(src).startswith('.tmp_iter_4.pth.')  # a name readers skip
         with open(src, 'r+b') as f:
             f.truncate(os.path.getsize(src) // 2)
         raise Killed
 
-    monkeypatch.setattr(atomic_module.os, 'replace', die_after_half)
+    monkeypatch.setattr(os, 'replace', die_after_half)
     with pytest.raises(Killed):
         atomic_write(b'x' * 1000, target)
     assert target.read_bytes() == b'complete old checkpoint'
@@ -63,7 +63,7 @@ def test_interrupted_save_leaves_previous_checkpoint_latest(tmp_path, monkeypatc
     good = torch.load(tmp_path / 'iter_2.pth', weights_only=True)['state_dict']
 
     # a second run saves iter_2 again (e.g. a restarted job) and dies while writing it
-    monkeypatch.setattr(atomic_module.os, 'replace',
+    monkeypatch.setattr(os, 'replace',
                         lambda src, dst: (open(src, 'r+b').truncate(100), _raise(Killed)))
     runner = _runner(tmp_path, max_iters=2)
     with pytest.raises(Killed):
@@ -73,7 +73,7 @@ def test_interrupted_save_leaves_previous_checkpoint_latest(tmp_path, monkeypatc
     assert latest.endswith('iter_2.pth')
     loaded = torch.load(latest, weights_only=True)['state_dict']  # complete and loadable
     assert all(torch.equal(loaded[k], good[k]) for k in good)
-    assert not [p for p in tmp_path.iterdir() if '.tmp-' in p.name]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith('.tmp_')]
 
 
 def _raise(error):

@@ -1,5 +1,4 @@
 """The raw-pixel linear baseline: features, classifier, per-pair-kind accuracy and the tool."""
-import importlib.util
 import json
 import os
 import subprocess
@@ -12,21 +11,14 @@ import pytest
 import signmae_mm  # noqa: F401  (compat fixes before mmaction)
 from signmae_mm.datasets import dump_annotation_list
 from signmae_mm.demo import write_demo_dataset
-from signmae_mm.evaluation import (VideoReadError, classify_features, fit_pixel_baseline,
-                                   pair_kind_accuracy, per_class_top1, pixel_features)
+from signmae_mm.evaluation import (VideoReadError, fit_pixel_baseline, per_class_top1,
+                                   pixel_features)
 from signmae_mm.testing import moving_square_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'pixel_baseline.py'
 #: 10 classes (all five fine-grained pairs) x 6 videos (4 train, 1 val, 1 test) of 16 frames.
 DEMO = dict(num_classes=10, videos_per_class=6, num_frames=16, size=64, seed=0)
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location('pixel_baseline_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -87,6 +79,39 @@ def test_features_are_sampled_grey_frames_then_their_differences(tmp_path):
     assert pixel_features(video, num_frames=4, size=8).shape == ((2 * 4 - 1) * 64, )
 
 
+def test_frame_ranges_of_the_list_are_honoured(tmp_path):
+    """A sign inside a longer recording: with the list's ``use_frame_range`` only its frames
+    are sampled (SampleSignFrames), spread over the range; without it, the whole video."""
+    t = np.arange(48)
+    frames = np.zeros((48, 64, 64, 3), np.uint8)
+    frames[:] = (10 + 5 * t)[:, None, None, None]
+    write_video(tmp_path / 'videos' / 'long.mp4', frames)
+    entry = dict(filename='long.mp4', label=0, frame_start=16, frame_end=40)
+    for name, meta in (('ranged', dict(use_frame_range=True)), ('whole', {})):
+        dump_annotation_list(str(tmp_path / f'{name}.json'), [entry, dict(entry, label=1)], meta)
+    feat = pixel_features(str(tmp_path / 'videos' / 'long.mp4'), 8, 8, frame_range=(16, 40))
+    grey = feat[:8 * 64].reshape(8, 8, 8).mean((1, 2))
+    # 24 frames / 8 -> interval 3, centred in the range (SampleFrames' test offset of
+    # (24 - 22) // 2 = 1): frames 17, 20, ..., 38
+    np.testing.assert_allclose(grey, (10 + 5 * np.arange(17, 40, 3)) / 255, atol=4 / 255)
+    whole = pixel_features(str(tmp_path / 'videos' / 'long.mp4'), 8, 8)
+    np.testing.assert_allclose(whole[:8 * 64].reshape(8, 8, 8).mean((1, 2)),
+                               (10 + 5 * np.arange(2, 48, 6)) / 255, atol=4 / 255)
+
+    from signmae_mm.evaluation.pixel_baseline import _list_features
+    x, _ = _list_features(str(tmp_path / 'ranged.json'), str(tmp_path / 'videos'), 8, 8, None,
+                          None)
+    np.testing.assert_array_equal(x[0], feat)
+    x, _ = _list_features(str(tmp_path / 'whole.json'), str(tmp_path / 'videos'), 8, 8, None,
+                          None)
+    np.testing.assert_array_equal(x[0], whole)
+    x, _ = _list_features(str(tmp_path / 'whole.json'), str(tmp_path / 'videos'), 8, 8, None,
+                          True)  # the argument overrides the list
+    np.testing.assert_array_equal(x[0], feat)
+    with pytest.raises(VideoReadError, match=r'long.mp4.*frame range \[16, 60\)'):
+        pixel_features(str(tmp_path / 'videos' / 'long.mp4'), 8, 8, frame_range=(16, 60))
+
+
 def test_classifier_solves_an_easy_set_deterministically(squares):
     res = fit_pixel_baseline(str(squares / 'train.json'), str(squares / 'test.json'),
                              str(squares / 'videos'))
@@ -121,53 +146,6 @@ def test_demo_set_fits_train_and_beats_chance_on_test(demo, demo_fit):
     assert on_train['acc/per_instance_top1'] == 1.0 and on_train['num_test'] == 40
 
 
-def test_pair_kind_accuracy_by_hand():
-    classes = ['a0', 'a1', 'b0', 'b1', 'c', 'd']
-    labels = np.array([0, 0, 1, 2, 2, 3, 4, 5])
-    preds = np.array([0, 1, 1, 3, 2, 0, 4, 0])
-    scores = np.full((8, 6), 0.1)
-    scores[np.arange(8), preds] = 1.0
-    pairs = [('shape', 0, 1), ('motion', 2, 3)]
-    expected = {
-        # labels 0, 0, 1 -> preds 0, 1, 1: 2 of 3 right
-        'acc/shape_pairs_top1': 2 / 3,
-        # labels 2, 2, 3 -> preds 3, 2, 0: 1 of 3 right
-        'acc/motion_pairs_top1': 1 / 3,
-        # the 6 paired samples: all but the last (3 -> 0) land in their pair; 4, 5 unpaired
-        'acc/right_pair': 5 / 6,
-    }
-    assert pair_kind_accuracy(scores, labels, pairs) == pytest.approx(expected)
-    as_vocabulary = [dict(kind='shape', first='a0', second='a1'),
-                     dict(kind='motion', first='b0', second='b1')]
-    assert pair_kind_accuracy(scores, labels, as_vocabulary, classes) == pytest.approx(expected)
-    assert pair_kind_accuracy(scores, labels, pairs, prefix='m') == pytest.approx(
-        {k.replace('acc/', 'm/'): v for k, v in expected.items()})
-    # a kind whose classes have no sample is left out
-    assert 'acc/shape_pairs_top1' not in pair_kind_accuracy(scores[3:], labels[3:], pairs)
-    with pytest.raises(ValueError, match="'zz'"):
-        pair_kind_accuracy(scores, labels, [('shape', 'a0', 'zz')], classes)
-    with pytest.raises(ValueError, match='outside'):
-        pair_kind_accuracy(scores, labels, [('shape', 0, 6)])
-
-
-def test_classify_features_on_any_features(demo):
-    # well separated Gaussian blobs of 10 classes; the pairs come from the demo vocabulary
-    rng = np.random.default_rng(0)
-    means = 3 * rng.standard_normal((10, 32))
-    y_train, y_test = np.repeat(np.arange(10), 5), np.repeat(np.arange(10), 2)
-    x_train = means[y_train] + rng.standard_normal((50, 32))
-    x_test = means[y_test] + rng.standard_normal((20, 32))
-    res = classify_features(x_train, y_train, x_test, y_test,
-                            ann_files=[demo.ann_files['test']])
-    assert res['acc/per_instance_top1'] == 1.0 and res['acc/right_pair'] == 1.0
-    assert res['acc/shape_pairs_top1'] == 1.0 and res['acc/motion_pairs_top1'] == 1.0
-    assert (res['num_train'], res['num_test'], res['feature_dim']) == (50, 20, 32)
-    assert set(res['seconds']) == {'fit'}
-    assert 'acc/right_pair' not in classify_features(x_train, y_train, x_test, y_test)
-    with pytest.raises(ValueError, match='features'):
-        classify_features(x_train, y_train, x_test[:, :8], y_test)
-
-
 def test_missing_or_broken_video_is_named(squares, tmp_path):
     entries = json.loads((squares / 'test.json').read_text())['data_list']
     missing = tmp_path / 'missing.json'
@@ -200,12 +178,15 @@ def test_tool_end_to_end(demo, demo_fit, squares, tmp_path):
             assert res[key] == pytest.approx(value, abs=1e-6), key
     assert res['num_test'] == 10 and res['settings']['num_frames'] == 16
 
-    # in process: --save-scores, and a clear error with exit status 1
-    tool = _tool()
+    # --save-scores, and a clear error with exit status 1
     out = tmp_path / 'squares.json'
-    assert tool.main([str(squares / 'train.json'), str(squares / 'test.json'), '--video-prefix',
-                      str(squares / 'videos'), '--out', str(out), '--save-scores']) == 0
+    args = [str(squares / 'train.json'), str(squares / 'test.json'), '--video-prefix']
+    proc = subprocess.run([sys.executable, str(TOOL), *args, str(squares / 'videos'), '--out',
+                           str(out), '--save-scores'], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
     res = json.loads(out.read_text())
     assert np.asarray(res['scores']).shape == (8, 4) and len(res['labels']) == 8
-    assert tool.main([str(squares / 'train.json'), str(squares / 'test.json'),
-                      '--video-prefix', str(tmp_path)]) == 1
+    proc = subprocess.run([sys.executable, str(TOOL), *args, str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 1 and 'pixel_baseline: error:' in proc.stderr

@@ -1,5 +1,5 @@
-"""The compiled hand-arm op against SegmentGuidedHandMask's NumPy path, and Floyd's sampling."""
-import itertools
+"""The compiled hand-arm op against the NumPy reference: coverage, masks and fallback through
+SegmentGuidedHandMask with each backend, and the op's own checks and selection."""
 import shutil
 from collections import Counter
 
@@ -9,8 +9,10 @@ from mmaction.registry import TRANSFORMS
 
 import signmae_mm  # noqa: F401
 from signmae_mm.datasets import PART_GROUPS
-from signmae_mm.datasets.transforms import floyd_subset
-from signmae_mm.ops import HAS_COMPILED_OPS, hand_arm_priority, select_by_priority
+from signmae_mm.datasets.transforms import ClipGeometry
+from signmae_mm.ops import (HAS_COMPILED_OPS, HandArmSpec, floyd_subset, hand_arm_priority,
+                            select_by_priority)
+from signmae_mm.ops.hand_arm_numpy import selection_plan
 from signmae_mm.testing import signer_part_maps
 
 needs_ops = pytest.mark.skipif(not HAS_COMPILED_OPS, reason='compiled op not built')
@@ -68,7 +70,7 @@ def test_compiled_and_numpy_give_the_same_coverage_and_masks(kwargs):
         np.testing.assert_array_equal(a['mask'], b['mask'])
         assert a['mask_priority_tokens'] == b['mask_priority_tokens']
         assert a['mask_type'] == b['mask_type'] and a['mask_num_masked'] == b['mask_num_masked']
-        level, m, pop = compiled._selection_plan(
+        level, m, pop = selection_plan(
             [a['mask'].size - sum(a['mask_priority_tokens'].values())] +
             list(a['mask_priority_tokens'].values())[::-1], a['mask_num_masked'])
         kinds['overflow' if level else 'fits'] += 1
@@ -117,35 +119,19 @@ def test_auto_uses_numpy_for_float_maps_and_backend_is_checked():
 @needs_ops
 def test_the_op_rejects_inconsistent_sizes():
     maps = np.zeros((16, 7, 32, 32), np.uint8)
-    table = bytes(14)
+    spec = HandArmSpec(priority_groups=((0, 1), (2, 3)), num_parts=7)
+    whole = ClipGeometry((0., 0., 1., 1.), (224, 224), False, False)
     with pytest.raises(ValueError, match='inconsistent sizes'):  # 9 slots of 2 > 16 frames
-        hand_arm_priority(maps, table, 9, 2, True, (0, 0, 1, 1), (224, 224), (False, False),
-                          (16, 16), 51.0, 0)
-    with pytest.raises(ValueError, match='inconsistent sizes'):
-        hand_arm_priority(maps[:, :6].copy(), table, 8, 2, True, (0, 0, 1, 1), (224, 224),
-                          (False, False), (16, 16), 51.0, 0)
+        hand_arm_priority(maps, whole, 9, spec)
+    with pytest.raises(ValueError, match='inconsistent sizes'):  # 6 parts, a table of 7
+        hand_arm_priority(maps[:, :6].copy(), whole, 8, spec)
     with pytest.raises((BufferError, ValueError), match='contiguous'):
-        hand_arm_priority(maps[:, :, ::2], table, 8, 2, True, (0, 0, 1, 1), (224, 224),
-                          (False, False), (16, 16), 51.0, 0)
+        hand_arm_priority(maps[:, :, ::2], whole, 8, spec)
     priority = np.zeros(10, np.int8)
     with pytest.raises(ValueError, match='pop does not match'):
         select_by_priority(priority, 0, 2, 9, np.random.random(2))
     with pytest.raises(ValueError, match='inconsistent sizes'):
         select_by_priority(priority, 0, 2, 10, np.random.random(3))
-
-
-@pytest.mark.parametrize('pop,k', [(5, 2), (6, 3), (4, 1)])
-def test_floyd_subset_is_uniform(pop, k):
-    rng = np.random.RandomState(0)
-    draws = 6000
-    seen = Counter(tuple(sorted(floyd_subset(pop, rng.random_sample(k)).tolist()))
-                   for _ in range(draws))
-    subsets = list(itertools.combinations(range(pop), k))
-    assert set(seen) == set(subsets)
-    expected = draws / len(subsets)
-    chi2 = sum((seen[s] - expected) ** 2 / expected for s in subsets)
-    # 99.9th percentile of chi-square with len(subsets) - 1 <= 19 degrees of freedom is < 44
-    assert chi2 < 44, (chi2, seen)
 
 
 @needs_ops

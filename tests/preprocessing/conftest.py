@@ -1,7 +1,7 @@
 """Fixtures of the preprocessing tests: real mmdet / mmpose models built from their shipped
 configs with random weights, and small real videos."""
 from pathlib import Path
-from typing import Dict
+from typing import Any, Dict
 
 import pytest
 import torch
@@ -56,11 +56,15 @@ def det_checkpoint(tmp_path_factory, detector) -> Path:
 
 
 @pytest.fixture(scope='session')
-def tool_args(det_checkpoint) -> Dict[str, list]:
-    """Command-line arguments of tools/preprocess.py for the test models."""
-    return dict(models=[
-        '--det-config', DET_CONFIG, '--det-checkpoint', str(det_checkpoint),
-        '--det-input-size', str(DET_INPUT_SIZE),
-        '--pose-config', POSE_CONFIG, '--random-weights',
-        '--pose-cfg-options', 'model.test_cfg.flip_test=False',
-        '--grid-size', '16', '--batch-size', '4'])
+def model_options(det_checkpoint) -> Dict[str, Any]:
+    """The test models as options of ``build_pose_source`` (``source``), the part-map grid
+    and the batch size; ``argv``: the same as arguments of ``tools/preprocess.py``."""
+    return dict(
+        source=dict(det_config=DET_CONFIG, det_checkpoint=str(det_checkpoint),
+                    det_input_size=DET_INPUT_SIZE, pose_config=POSE_CONFIG,
+                    pose_cfg_options=POSE_CFG_OPTIONS),
+        grid_size=16, batch_size=4,
+        argv=['--det-config', DET_CONFIG, '--det-checkpoint', str(det_checkpoint),
+              '--det-input-size', str(DET_INPUT_SIZE), '--pose-config', POSE_CONFIG,
+              '--random-weights', '--pose-cfg-options', 'model.test_cfg.flip_test=False',
+              '--grid-size', '16', '--batch-size', '4'])

@@ -1,9 +1,11 @@
 """WLASL / Slovo / NMFs-CSL converters on small annotation files in each dataset's layout, and
 the folder converter on small real videos."""
-import importlib.util
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -48,12 +50,12 @@ def _dataset(ann_file, pipeline=()):
                                    pipeline=list(pipeline)))
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location('convert_datasets',
-                                                  REPO / 'tools' / 'convert_datasets.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+def _tool(*args) -> subprocess.CompletedProcess:
+    """``tools/convert_datasets.py`` as a user runs it."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    return subprocess.run([sys.executable, str(REPO / 'tools' / 'convert_datasets.py')] +
+                          [str(a) for a in args], env=env, capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_wlasl_subsets_splits_and_frame_ranges(tmp_path):
@@ -186,16 +188,15 @@ def test_nmfs_csl_lists(tmp_path):
         convert_nmfs_csl(str(train), str(test))
 
 
-def test_convert_datasets_tool(tmp_path, capsys):
-    tool = _tool()
+def test_convert_datasets_tool(tmp_path):
     ann = tmp_path / 'WLASL_v0.3.json'
     ann.write_text(json.dumps(WLASL))
     videos = tmp_path / 'videos'
     _touch(videos, ['69241.mp4', '07069.mp4', '07070.mp4', '69302.mp4', '65539.mp4'])
     out = tmp_path / 'ann'
-    assert tool.main(['wlasl', str(ann), '--video-root', str(videos), '--out-dir', str(out),
-                      '--subsets', '2', '3']) == 0
-    text = capsys.readouterr().out
+    proc = _tool('wlasl', ann, '--video-root', videos, '--out-dir', out, '--subsets', '2', '3')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    text = proc.stdout
     assert 'wlasl3: 3 classes' in text and 'missing under' in text  # 12311.mp4 is absent
     # counted over the written lists: computer's only video is missing
     assert 'train: 2 samples, 2/3 classes present' in text
@@ -206,17 +207,17 @@ def test_convert_datasets_tool(tmp_path, capsys):
         'wlasl2_test.json', 'wlasl2_train.json', 'wlasl2_val.json']
     assert (out / 'wlasl3_classes.txt').read_text() == 'book\ndrink\ncomputer\n'
     assert 'frame ranges: not used' in text and '--raw-videos' in text
-    assert tool.main(['wlasl', str(ann), '--out-dir', str(out), '--subsets', '2',
-                      '--raw-videos']) == 0
-    assert 'frame ranges: used (use_frame_range=True: --raw-videos' in capsys.readouterr().out
+    proc = _tool('wlasl', ann, '--out-dir', out, '--subsets', '2', '--raw-videos')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'frame ranges: used (use_frame_range=True: --raw-videos' in proc.stdout
     assert load_annotation_list(str(out / 'wlasl2_train.json'))[0]['use_frame_range'] is True
     csv_file = _slovo_csv(tmp_path / 'annotations.csv')
-    assert tool.main(['slovo', str(csv_file), '--out-dir', str(out)]) == 0
-    text = capsys.readouterr().out
-    assert 'videos not checked' in text
-    assert 'frame ranges: used' in text and 'SampleSignFrames' in text
-    assert tool.main(['slovo', str(tmp_path / 'missing.csv'), '--out-dir', str(out)]) == 2
-    assert 'missing.csv' in capsys.readouterr().err
+    proc = _tool('slovo', csv_file, '--out-dir', out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'videos not checked' in proc.stdout
+    assert 'frame ranges: used' in proc.stdout and 'SampleSignFrames' in proc.stdout
+    proc = _tool('slovo', tmp_path / 'missing.csv', '--out-dir', out)
+    assert proc.returncode == 2 and 'missing.csv' in proc.stderr
 
 
 # ----------------------------------------------------------------------------------- folder
@@ -390,20 +391,21 @@ def test_folder_split_by_signer_keeps_signers_whole(tmp_path, clip):
         convert_folder(str(root), ratios=(0.5, 0.1, 0.1))
 
 
-def test_convert_datasets_tool_folder(tmp_path, capsys, clip):
-    tool = _tool()
+def test_convert_datasets_tool_folder(tmp_path, clip):
     root = tmp_path / 'signs'
     _clips(root, clip, [f'{g}/{i}.mp4' for g in ('hello', 'bye') for i in range(4)])
     (root / 'bye' / 'bad.mp4').write_bytes(b'\x00garbage' * 100)
     out = tmp_path / 'ann'
-    args = ['folder', str(root), '--out-dir', str(out), '--name', 'mine', '--seed', '7',
+    args = ['folder', root, '--out-dir', out, '--name', 'mine', '--seed', '7',
             '--ratios', '0.5', '0.25', '0.25']
     # a recorded clip that does not decode: named, nothing written, unless allowed
-    assert tool.main(args) == 1
-    assert 'bye/bad.mp4; nothing written (--skip-unreadable' in capsys.readouterr().err
+    proc = _tool(*args)
+    assert proc.returncode == 1
+    assert 'bye/bad.mp4; nothing written (--skip-unreadable' in proc.stderr
     assert not out.exists()
-    assert tool.main(args + ['--skip-unreadable']) == 0
-    text = capsys.readouterr().out
+    proc = _tool(*args, '--skip-unreadable')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    text = proc.stdout
     assert 'mine: 2 classes' in text and 'split: per class by clip (stratified), seed 7' in text
     assert 'frame ranges: not used (use_frame_range=False: each clip holds just its sign)' in text
     assert re.search(r'1 unreadable videos \(left out: bye/bad.mp4\): .*mine_unreadable_videos',
@@ -415,9 +417,9 @@ def test_convert_datasets_tool_folder(tmp_path, capsys, clip):
     assert meta['split_seed'] == 7 and len(entries) == 4  # 4 clips a class: 2/1/1
     lst = tmp_path / 'list.txt'
     lst.write_text('hello/0.mp4 1\nbye/0.mp4 bye\n')
-    assert tool.main(['folder', str(root), '--list', str(lst), '--out-dir', str(out)]) == 2
-    assert 'list.txt, line 2' in capsys.readouterr().err
-    assert tool.main(['folder', str(root), '--out-dir', str(out), '--split-by', 'signer']) == 2
-    assert 'needs signer_regex' in capsys.readouterr().err
-    assert tool.main(['folder', str(tmp_path / 'absent'), '--out-dir', str(out)]) == 2
-    assert 'absent: not a folder' in capsys.readouterr().err
+    proc = _tool('folder', root, '--list', lst, '--out-dir', out)
+    assert proc.returncode == 2 and 'list.txt, line 2' in proc.stderr
+    proc = _tool('folder', root, '--out-dir', out, '--split-by', 'signer')
+    assert proc.returncode == 2 and 'needs signer_regex' in proc.stderr
+    proc = _tool('folder', tmp_path / 'absent', '--out-dir', out)
+    assert proc.returncode == 2 and 'absent: not a folder' in proc.stderr

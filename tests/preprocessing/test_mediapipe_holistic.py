@@ -1,12 +1,12 @@
-"""``tools/preprocess.py --pose-backend mediapipe`` on a real clip (MediaPipe Holistic, no weight
-files): hands found, part maps where the hand keypoints are, the hand-arm mask on the hands after
-``RandomResizedCrop`` + ``Flip``, left / right on a mirrored clip, and the missing-extra error.
+"""The MediaPipe backend (``tools/preprocess.py --pose-backend mediapipe``) on a real clip
+(MediaPipe Holistic, no weight files): hands found, part maps where the hand keypoints are, the
+hand-arm mask on the hands after ``RandomResizedCrop`` + ``Flip``, left / right on a mirrored
+clip, and the missing-extra error of the tool.
 
 The clip is a 2.5 s cut of mmaction2's ``tools/data/skeleton/S001C001P001R001A001_rgb.avi`` (NTU
 RGB+D, "drink water", Apache-2.0, see ``tests/data/README.md``): a person lifts a cup to the mouth
 with the left hand while the right hand hangs down.
 """
-import importlib.util
 import json
 import os
 import random
@@ -29,13 +29,6 @@ L_SHOULDER, R_SHOULDER, L_WRIST, R_WRIST = 5, 6, 9, 10
 needs_mediapipe = pytest.mark.requires('mediapipe')
 
 
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _frames(path: Path) -> np.ndarray:
     """BGR frames of a video, as the preprocessing reads them."""
     from signmae_mm.preprocessing import VideoFrames
@@ -45,15 +38,20 @@ def _frames(path: Path) -> np.ndarray:
 
 @pytest.fixture(scope='module')
 def run(tmp_path_factory):
-    """The tool, with the MediaPipe backend, on a folder holding the real clip."""
+    """The run of ``tools/preprocess.py --pose-backend mediapipe`` on a folder holding the real
+    clip, through the package."""
+    from signmae_mm.preprocessing import (PreprocessRunner, VideoAnnotator, build_part_maps,
+                                          build_pose_source, resolve_video_list)
     root = tmp_path_factory.mktemp('videos')
     out = tmp_path_factory.mktemp('out')
     os.symlink(CLIP, root / CLIP.name)
-    rc = _load_tool('preprocess').main([
-        str(root), '--out-dir', str(out), '--pose-backend', 'mediapipe', '--grid-size',
-        str(GRID)])
+    videos = resolve_video_list(str(root), str(out))
+    with build_pose_source('mediapipe') as holistic:
+        annotator = VideoAnnotator(holistic, build_part_maps(grid_size=GRID, silhouette=True))
+        PreprocessRunner(annotator, videos.video_root, str(out)).run(
+            videos.items, out_list=videos.out_list, metainfo=videos.metainfo)
     stem = CLIP.name[:-4]
-    return dict(rc=rc, root=root, out=out, list=out / f'{root.name}.json',
+    return dict(root=root, out=out, list=out / f'{root.name}.json',
                 summary=json.loads((out / 'preprocess_summary.json').read_text()),
                 meta=json.loads((out / f'{stem}.meta.json').read_text()),
                 ann=load_sign_annotation(str(out / f'{stem}.npz')),
@@ -64,7 +62,6 @@ def run(tmp_path_factory):
 def test_tool_writes_annotations_the_dataset_loads(run):
     from mmaction.registry import DATASETS
     from mmengine.registry import DefaultScope
-    assert run['rc'] == 0
     summary, meta, ann = run['summary'], run['meta'], run['ann']
     assert (summary['done'], summary['failed']) == (1, 0)
     assert summary['part_map_sources'] == {'mediapipe-holistic': 1}

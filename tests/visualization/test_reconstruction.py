@@ -1,7 +1,6 @@
 """Reconstructions of a pretraining model: the mean-predictor floor, reconstruct / draw, and
 tools/visualize_reconstruction.py end to end, on the demo pretraining config shrunk to a tiny
 model and 8-frame 64x64 clips of a generated demo set."""
-import importlib.util
 import os
 import re
 import subprocess
@@ -24,7 +23,8 @@ from signmae_mm.datasets.seeding import SeededIndex
 from signmae_mm.demo import write_demo_dataset
 from signmae_mm.models.utils import patchify
 from signmae_mm.visualization import (BANNER_HEIGHT, HEADER_HEIGHT, LABEL_WIDTH, MASK_GREY,
-                                      draw_reconstruction, figure_size, reconstruct, unpatchify)
+                                      CheckpointMismatchError, draw_reconstruction, figure_size,
+                                      load_pretrainer, packed_sample, reconstruct, unpatchify)
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'demo' / 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py'
@@ -96,13 +96,6 @@ def samples(cfg):
 def _head(norm_pix):
     return MODELS.build(dict(type='PixelReconstructionHead', patch_size=8, tubelet_size=2,
                              norm_pix=norm_pix))
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location('visualize_reconstruction', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # ------------------------------------------------------------------- (a) the floor
@@ -269,10 +262,7 @@ def test_tool_draws_a_checkpoint_on_a_dataset_sample(cfg, demo, tmp_path):
     found = re.search(r'loss_rec ([\d.]+)\s+floor ([\d.]+)\s+mask (\w+)', proc.stdout)
     assert found, proc.stdout
     # The same sample and seed in this process give the printed numbers: the mask is seeded.
-    tool = _tool()
-    args = tool.parse_args([str(CONFIG), str(checkpoint), '--index', '1', '--seed', '4',
-                            '--out', 'unused.png'])
-    data, meta = tool.load_sample(cfg, args)
+    data, meta = packed_sample(cfg, index=1, seed=4)
     expected = reconstruct(model, data)
     assert float(found.group(1)) == pytest.approx(expected['loss'], abs=2e-6)
     assert float(found.group(2)) == pytest.approx(expected['floor'], abs=2e-6)
@@ -287,13 +277,17 @@ def test_tool_takes_a_video_and_its_sign_annotation(cfg, demo, tmp_path):
     video = sorted(Path(demo.video_prefix, 'train').glob('*.mp4'))[0]
     sign_ann = Path(demo.sign_ann_prefix, 'train', video.stem + '.npz')
     out = tmp_path / 'video.png'
-    argv = [str(CONFIG), str(checkpoint), '--video', str(video), '--sign-ann', str(sign_ann),
-            '--out', str(out), '--seed', '2', '--cfg-options', *cli_options(demo)]
-    first = _tool().main(argv)
-    second = _tool().main(argv)
-    assert cv2.imread(str(out)).shape[:2] == figure_size(first)
+    model = load_pretrainer(cfg, str(checkpoint))
+    first, second = (reconstruct(model, packed_sample(cfg, video=str(video),
+                                                      sign_ann=str(sign_ann), seed=2)[0])
+                     for _ in range(2))
     np.testing.assert_array_equal(first['mask'], second['mask'])  # seeded: the same mask
-    assert first['loss'] == second['loss'] and first['mask_type'] == 'hand_arm'
+    assert first['loss'] == second['loss']
+    proc = _run_tool(CONFIG, checkpoint, '--video', video, '--sign-ann', sign_ann, '--out', out,
+                     '--seed', 2, '--cfg-options', *cli_options(demo))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert cv2.imread(str(out)).shape[:2] == figure_size(first)
+    assert f'loss_rec {first["loss"]:.6f}' in proc.stdout and 'mask hand_arm' in proc.stdout
 
 
 def test_tool_rejects_a_checkpoint_of_another_architecture(cfg, demo, tmp_path):
@@ -316,3 +310,5 @@ def test_tool_rejects_a_checkpoint_of_another_architecture(cfg, demo, tmp_path):
     assert re.search(r'\d+ missing keys \(', message) and '4 unexpected keys (' in message
     assert 'neck.mask_token' in message and 'cls_head.fc_cls.weight' in message
     assert not out.exists()
+    with pytest.raises(CheckpointMismatchError, match='4 unexpected keys'):
+        load_pretrainer(cfg, str(checkpoint))

@@ -1,20 +1,18 @@
 # Finetuning model: mmaction2's stock Recognizer3D + VisionTransformer (mean pooling, fc_norm)
 # + TimeSformerHead, with VideoMAE's finetuning regularisation (drop path 0.1, label smoothing
-# 0.1, mixup 0.8 / cutmix 1.0). Set `num_classes` in both the head and the blending.
+# 0.1, mixup 0.8 / cutmix 1.0). Set `num_classes` in both the head and the blending; the clip
+# geometry (img_size, num_frames, patch_size, tubelet_size) is the data's: the finetuning
+# configs set it from their dataset base.
 num_classes = 2000
 model = dict(
     type='Recognizer3D',
     backbone=dict(
         type='VisionTransformer',
-        img_size=224,
-        patch_size=16,
         embed_dims=768,
         depth=12,
         num_heads=12,
         mlp_ratio=4,
         qkv_bias=True,
-        num_frames=16,
-        tubelet_size=2,
         norm_cfg=dict(type='LN', eps=1e-6),
         drop_path_rate=0.1,
         use_mean_pooling=True),

@@ -5,7 +5,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from ..sign_annotation import HAND_KEYPOINTS, LEFT_SHOULDER, NUM_KEYPOINTS, RIGHT_SHOULDER
+from ...structures import HAND_KEYPOINTS, LEFT_SHOULDER, NUM_KEYPOINTS, RIGHT_SHOULDER
 
 __all__ = ['HandMovementCheck', 'HAND_MOTION_META_KEYS']
 

@@ -5,7 +5,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from ..sign_annotation import SignAnnotationError
+from ...structures import SignAnnotationError
 
 __all__ = ['CheckSignKeypoints']
 

@@ -16,7 +16,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from ..sign_annotation import NUM_KEYPOINTS
+from ...structures import NUM_KEYPOINTS
 
 __all__ = [
     'COCO_WHOLEBODY_FLIP_INDICES', 'KEYPOINT_SUBSETS', 'NLA_SLR_63', 'NLA_SLR_63_LEFT_KP',

@@ -5,7 +5,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from ..sign_annotation import SignAnnotationError, load_sign_annotation
+from ...structures import SignAnnotationError, load_sign_annotation
 
 __all__ = ['LoadSignAnnotation']
 
@@ -74,26 +74,24 @@ class LoadSignAnnotation(BaseTransform):
             raise KeyError(f'LoadSignAnnotation: {video}: needs "frame_inds" and "total_frames"; '
                            'place it after DecordInit and SampleFrames')
         source = f'{video} (sign annotation {path})'
+        inds = np.asarray(results['frame_inds']).reshape(-1) - results.get('start_index', 0)
+        if inds.size == 0:
+            raise SignAnnotationError(f'{source}: the clip has no frame indices')
+        # only the clip's frames are read out, made dense and checked for non-finite values
         ann = load_sign_annotation(
             path, self.backend_args, source=source, total_frames=results['total_frames'],
             img_shape=results.get('original_shape'),
-            allow_nonfinite=self.nonfinite_keypoints == 'ignore')
-        num = ann['keypoints'].shape[0]
-        if results.get('ann_total_frames', num) != num:
+            allow_nonfinite=self.nonfinite_keypoints == 'ignore', frames=inds)
+        if results.get('ann_total_frames', results['total_frames']) != results['total_frames']:
+            # the file has the video's frame count (checked by the loader): the list is stale
             raise SignAnnotationError(f'{source}: frame count mismatch: the annotation list says '
-                                      f'{results["ann_total_frames"]}, the .npz has {num}')
+                                      f'{results["ann_total_frames"]}, the .npz has '
+                                      f'{results["total_frames"]}')
         if tuple(results.get('ann_img_shape', ann['img_shape'])) != ann['img_shape']:
             raise SignAnnotationError(f'{source}: image size mismatch: the annotation list says '
                                       f'{tuple(results["ann_img_shape"])} (h, w), the .npz '
                                       f'has {ann["img_shape"]}')
-        inds = np.asarray(results['frame_inds']).reshape(-1) - results.get('start_index', 0)
-        if inds.size == 0:
-            raise SignAnnotationError(f'{source}: the clip has no frame indices')
-        if inds.min() < 0 or inds.max() >= num:
-            raise SignAnnotationError(f'{source}: frame indices {inds.min()}..{inds.max()} '
-                                      f'outside the annotation\'s {num} frames')
-        kps = ann['keypoints'][inds]
-        scores = ann['keypoint_scores'][inds]
+        kps, scores = ann['keypoints'], ann['keypoint_scores']
         # undetected points may carry NaN coordinates (validation allows it when their score is
         # 0); with 'ignore' NaN scores and detected points with NaN coordinates join them
         nonfinite = ~np.isfinite(scores) | ~np.isfinite(kps).all(-1)
@@ -103,8 +101,8 @@ class LoadSignAnnotation(BaseTransform):
             kps = np.where(nonfinite[..., None], 0, kps).astype(np.float32)
         results['sign_keypoints'] = kps
         results['sign_keypoint_scores'] = scores
-        results['sign_person_bboxes'] = ann['person_bboxes'][inds]
-        results['sign_part_maps'] = ann['part_maps'][inds]
+        results['sign_person_bboxes'] = ann['person_bboxes']
+        results['sign_part_maps'] = ann['part_maps']
         results['sign_img_shape'] = ann['img_shape']
         results['sign_part_map_source'] = str(ann.get('part_map_source', 'unknown'))
         results['sign_repeated_frames'] = bool(np.unique(inds).size < inds.size)

@@ -6,7 +6,7 @@ import numpy as np
 from mmaction.datasets.transforms.loading import SampleFrames
 from mmaction.registry import TRANSFORMS
 
-from ..sign_annotation import SignAnnotationError
+from ...structures import SignAnnotationError
 
 __all__ = ['SampleSignFrames']
 

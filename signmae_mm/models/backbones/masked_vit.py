@@ -125,13 +125,17 @@ class MaskedVisionTransformer(VisionTransformer):
             pos_embed.permute(0, 3, 1, 2), size=grid_hw, mode='bicubic', align_corners=False)
         return pos_embed.permute(0, 2, 3, 1).reshape(1, -1, self.embed_dims)
 
-    def forward(self, x: Tensor, mask: Optional[Tensor] = None) -> Tensor:
+    def forward(self, x: Tensor, mask: Optional[Tensor] = None,
+                num_masked: Optional[int] = None) -> Tensor:
         """Encode the visible tokens of a batch of clips.
 
         Args:
             x (Tensor): ``(B, C, T, H, W)`` normalised clips.
             mask (Tensor, optional): ``(B, N)`` bool, True = masked (not encoded), with the
                 same number of True entries per row. None encodes all N tokens.
+            num_masked (int, optional): True entries per row of ``mask``, from the caller's
+                check of it (``VideoMAEPretrainer.check_masks``). None: ``mask`` is checked
+                here (:func:`check_token_mask`).
 
         Returns:
             Tensor: ``(B, N_visible, embed_dims)`` tokens after the final ``norm``, in the
@@ -144,7 +148,13 @@ class MaskedVisionTransformer(VisionTransformer):
             tokens = self.patch_embed(x)[0] + pos_embed
         else:
             num_tokens = grid[0] * grid[1] * grid[2]
-            num_visible = num_tokens - check_token_mask(mask, b, num_tokens)
+            if num_masked is None:
+                num_masked = check_token_mask(mask, b, num_tokens)
+            elif tuple(mask.shape) != (b, num_tokens):
+                # A shorter mask would gather other tubelets without any error.
+                raise ValueError(f'mask {tuple(mask.shape)} does not fit the {num_tokens} tokens '
+                                 f'of {b} clips')
+            num_visible = num_tokens - num_masked
             visible = ~mask
             # Embed only the visible tubelets: Conv3d with kernel == stride is a linear map
             # of each tubelet, so this equals the convolution at those positions while

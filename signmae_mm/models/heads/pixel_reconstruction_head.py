@@ -100,11 +100,11 @@ class PixelReconstructionHead(BaseModule):
         """
         if target_mask is None:
             target_mask = mask
-        target = self.construct_target(video)
-        if target.shape[1] != mask.shape[1] or target.shape[-1] != pred.shape[-1]:
+        target, weight = self._select(self.construct_target(video), mask, target_mask)
+        if pred.shape != target.shape:
+            # The loss would broadcast a size-1 dimension without any error.
             raise ValueError(f'prediction {tuple(pred.shape)} does not fit the target '
-                             f'{tuple(target.shape)} of this clip')
-        target, weight = self._select(target, mask, target_mask)
+                             f'{tuple(target.shape)} of the masked tokens')
         with torch.no_grad():
             floor = self.loss_module(self._tubelet_means(target, video.shape[1]), target, weight)
         return dict(loss_rec=self.loss_module(pred, target, weight), floor_rec=floor.detach())
@@ -142,7 +142,7 @@ class PixelReconstructionHead(BaseModule):
         """The target at ``target_mask`` ``(B, M, D)`` and its weights ``(B, M)`` (``mask``)."""
         b, d = target.shape[0], target.shape[-1]
         # Boolean selection keeps the (t, h, w) order, the decoder's output order; every row
-        # holds the same count (the backbone and decoder check it).
+        # holds the same count (VideoMAEPretrainer.check_masks).
         return target[target_mask].reshape(b, -1, d), mask[target_mask].reshape(b, -1)
 
     @staticmethod

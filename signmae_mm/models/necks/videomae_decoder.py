@@ -136,6 +136,8 @@ class VideoMAEDecoder(BaseModule):
             the (t, h, w) order of the target positions.
         """
         b, num_visible, _ = visible_tokens.shape
+        # The masks are checked by VideoMAEPretrainer; a clip of another size would still
+        # gather the fixed position embeddings at wrong positions without any error.
         if mask.shape[1] != self.num_tokens:
             raise ValueError(f'the decoder was built for {self.num_tokens} tokens (img_size, '
                              f'num_frames, patch/tubelet size) but the mask has {mask.shape[1]}')

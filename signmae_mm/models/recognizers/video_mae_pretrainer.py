@@ -1,5 +1,5 @@
 """The SignMAE / VideoMAE pretraining model: masked encoder, decoder and pixel loss."""
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -14,10 +14,14 @@ from ..utils.tokens import check_token_mask, running_cell_patterns, token_grid
 __all__ = ['VideoMAEPretrainer']
 
 _MISSING_MASK = (
-    'VideoMAEPretrainer needs a token mask per clip in "loss" mode: a (B, N) bool tensor passed '
-    'as `masks`, as the SignMAE data preprocessor returns it, or a `mask` field on every data '
-    'sample. Put a mask transform (SegmentGuidedHandMask, TubeMask or RandomMask) in the '
+    'VideoMAEPretrainer needs a token mask per clip in "{mode}" mode: a (B, N) bool tensor '
+    'passed as `masks`, as MaskedVideoDataPreprocessor stacks it from the `mask` of the data '
+    'samples. Put a mask transform (SegmentGuidedHandMask, TubeMask or RandomMask) in the '
     "pipeline before PackActionInputs(algorithm_keys=('mask',)).")
+_UNSTACKED_MASK = (
+    'VideoMAEPretrainer: the data samples carry a `mask` but no `masks` came with them: the '
+    "model's data_preprocessor ({name}) does not stack masks; use "
+    "data_preprocessor=dict(type='MaskedVideoDataPreprocessor', ...)")
 
 
 @MODELS.register_module()
@@ -30,6 +34,11 @@ class VideoMAEPretrainer(BaseModel):
     recognizer contract: the ``data_preprocessor`` stacks and normalises the clips to
     ``(B, num_clips, C, T, H, W)``; ``forward(inputs, data_samples, mode, masks)``. The
     reconstruction target undoes the preprocessor's normalisation (its ``mean``/``std``).
+
+    The token masks come in as ``masks`` only: :class:`MaskedVideoDataPreprocessor` stacks the
+    data samples' ``mask`` into it. They are checked here, once (bool, ``(B, N)`` with the
+    clip's token count, the same number masked per clip: :meth:`check_masks`); the encoder,
+    decoder and head take the checked masks and their count.
 
     The checkpoint's ``backbone.*`` keys load into mmaction2's stock ``VisionTransformer`` for
     finetuning (see :class:`MaskedVisionTransformer` for the ``norm``/``fc_norm`` exception).
@@ -45,8 +54,9 @@ class VideoMAEPretrainer(BaseModel):
             decoder reconstructs only a running-cell pattern keeping this fraction of the
             tokens (0.25, 0.5 or 0.75), and the loss counts the tokens both masked by the
             encoder and kept by the decoder. None (default) reconstructs every masked token.
-        data_preprocessor (dict, optional): Defaults to mmaction2's ``ActionDataPreprocessor``
-            (NCTHW, no normalisation). SignMAE's preprocessor also returns ``masks``.
+        data_preprocessor (dict, optional): Defaults to :class:`MaskedVideoDataPreprocessor`
+            (mmaction2's ``ActionDataPreprocessor``, NCTHW, no normalisation, that also
+            stacks the masks).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -58,7 +68,7 @@ class VideoMAEPretrainer(BaseModel):
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
         if data_preprocessor is None:
-            data_preprocessor = dict(type='ActionDataPreprocessor', format_shape='NCTHW')
+            data_preprocessor = dict(type='MaskedVideoDataPreprocessor', format_shape='NCTHW')
         if isinstance(data_preprocessor, dict):
             # Build from mmaction's registry: works with or without a default scope.
             data_preprocessor = MODELS.build(data_preprocessor)
@@ -106,20 +116,41 @@ class VideoMAEPretrainer(BaseModel):
     def _grid(self, video: Tensor) -> tuple:
         return token_grid(video.shape[2:], self.backbone.tubelet_size, self.backbone.patch_size)
 
-    def _get_masks(self, masks: Optional[Union[Tensor, np.ndarray]],
-                   data_samples: Optional[SampleList], video: Tensor,
-                   required: bool) -> Optional[Tensor]:
-        """The ``(B, N)`` bool encoder mask, from ``masks`` or the data samples' ``mask``."""
-        if masks is None and data_samples and all('mask' in ds for ds in data_samples):
-            masks = torch.stack([torch.as_tensor(ds.mask) for ds in data_samples])
-        if masks is None:
-            if required:
-                raise ValueError(_MISSING_MASK)
-            return None
+    def check_masks(self, masks: Union[Tensor, np.ndarray],
+                    video: Tensor) -> Tuple[Tensor, int]:
+        """The one check of the encoder masks, before anything uses them.
+
+        Args:
+            masks (Tensor | np.ndarray): ``(B, N)`` (or ``(B, 1, N)``, one clip per sample)
+                bool, True = masked.
+            video (Tensor): ``(B, C, T, H, W)`` clips.
+
+        Returns:
+            tuple[Tensor, int]: The ``(B, N)`` bool masks on the clips' device and the number
+            of masked tokens per clip.
+
+        Raises:
+            TypeError: The masks are not bool.
+            ValueError: Not ``(B, N)`` with ``N`` the clips' token count, or unequal counts.
+        """
         masks = torch.as_tensor(masks, device=video.device)
         if masks.ndim == 3 and masks.shape[1] == 1:
-            masks = masks.flatten(0, 1)  # one clip per sample, (B, 1, N)
-        return masks.flatten(1) if masks.ndim > 2 else masks
+            masks = masks.flatten(1)  # one clip per sample, (B, 1, N)
+        t, h, w = self._grid(video)
+        return masks, check_token_mask(masks, video.shape[0], t * h * w)
+
+    def _masks(self, masks: Optional[Union[Tensor, np.ndarray]],
+               data_samples: Optional[SampleList], video: Tensor,
+               mode: str) -> Tuple[Optional[Tensor], int]:
+        """``(masks, num_masked)`` after :meth:`check_masks`; ``(None, 0)`` in ``tensor`` mode
+        without masks."""
+        if masks is not None:
+            return self.check_masks(masks, video)
+        if data_samples and any('mask' in ds for ds in data_samples):
+            raise ValueError(_UNSTACKED_MASK.format(name=type(self.data_preprocessor).__name__))
+        if mode != 'tensor':
+            raise ValueError(_MISSING_MASK.format(mode=mode))
+        return None, 0
 
     def _target_mask(self, masks: Tensor, grid: tuple) -> Optional[Tensor]:
         """Running-cell decoder mask for dual masking, one random phase per clip."""
@@ -169,7 +200,8 @@ class VideoMAEPretrainer(BaseModel):
                 or ``(B, C, T, H, W)``.
             data_samples (list[ActionDataSample], optional): May carry ``mask`` per sample.
             mode (str): ``'loss'``, ``'predict'`` or ``'tensor'``. Defaults to ``'tensor'``.
-            masks (Tensor, optional): ``(B, N)`` bool, True = masked; the same count per row.
+            masks (Tensor, optional): ``(B, N)`` bool, True = masked; the same count per row
+                (the preprocessor's ``masks``; checked by :meth:`check_masks`).
 
         Returns:
             dict | list | Tensor: ``loss``: ``dict(loss_rec=...)``. ``predict``: the data
@@ -189,32 +221,34 @@ class VideoMAEPretrainer(BaseModel):
 
     def extract_feat(self, inputs: Tensor, masks: Optional[Tensor] = None) -> Tensor:
         """Encoder tokens ``(B, N_visible, C)`` of the visible (or, without mask, all) tokens."""
-        return self.backbone(self._flatten_clips(inputs), masks)
+        video = self._flatten_clips(inputs)
+        if masks is None:
+            return self.backbone(video, None)
+        masks, num_masked = self.check_masks(masks, video)
+        return self.backbone(video, masks, num_masked)
 
-    def _encode_decode(self, video: Tensor, masks: Tensor,
+    def _encode_decode(self, video: Tensor, masks: Tensor, num_masked: int,
                        target_mask: Optional[Tensor]) -> Tensor:
-        num_targets = None
-        if target_mask is not None:
-            num_targets = check_token_mask(target_mask, *target_mask.shape, 'decoder mask')
-        # The backbone checks `masks` (shape, dtype, equal counts per clip).
-        tokens = self.backbone(video, masks)
+        # Running-cell patterns keep the same count in every row of a batch.
+        num_targets = None if target_mask is None else int(target_mask[0].sum())
+        tokens = self.backbone(video, masks, num_masked)
         return self.neck(tokens, masks, target_mask, num_targets)
 
     def loss(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
              masks: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Reconstruction loss of a batch (see :meth:`forward`)."""
         video = self._flatten_clips(inputs)
-        masks = self._get_masks(masks, data_samples, video, required=True)
+        masks, num_masked = self._masks(masks, data_samples, video, 'loss')
         target_mask = self._target_mask(masks, self._grid(video))
-        pred = self._encode_decode(video, masks, target_mask)
+        pred = self._encode_decode(video, masks, num_masked, target_mask)
         return self.head.loss(pred, self.pixels(video), masks, target_mask)
 
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
                 masks: Optional[Tensor] = None) -> SampleList:
         """Reconstruct the masked tubelets and attach them to the data samples."""
         video = self._flatten_clips(inputs)
-        masks = self._get_masks(masks, data_samples, video, required=True)
-        pred = self._encode_decode(video, masks, None)
+        masks, num_masked = self._masks(masks, data_samples, video, 'predict')
+        pred = self._encode_decode(video, masks, num_masked, None)
         pixels = self.pixels(video)
         target = self.head.construct_target(pixels)
         target = target[masks].reshape(pred.shape)
@@ -230,7 +264,7 @@ class VideoMAEPretrainer(BaseModel):
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
                  masks: Optional[Tensor] = None) -> Tensor:
         video = self._flatten_clips(inputs)
-        masks = self._get_masks(masks, data_samples, video, required=False)
+        masks, num_masked = self._masks(masks, data_samples, video, 'tensor')
         if masks is None:
             return self.backbone(video, None)
-        return self._encode_decode(video, masks, None)
+        return self._encode_decode(video, masks, num_masked, None)

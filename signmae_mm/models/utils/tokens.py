@@ -66,8 +66,10 @@ def patchify(video: Tensor, tubelet_size: int, patch_size: int,
 def check_token_mask(mask: Tensor, batch_size: int, num_tokens: int, name: str = 'mask') -> int:
     """Check a ``(B, N)`` bool token mask and return its number of True entries per row.
 
-    The encoder runs on the visible tokens of the whole batch at once, so every row must
-    hold the same number of True entries.
+    The one check of a mask, where it enters a model (``VideoMAEPretrainer.check_masks``, or
+    ``MaskedVisionTransformer`` called on its own); the modules after it take the count it
+    returns. The encoder runs on the visible tokens of the whole batch at once, so every row
+    must hold the same number of True entries.
 
     Args:
         mask (Tensor): ``(B, N)`` bool.

@@ -2,8 +2,9 @@
  * SignMAE's hand-arm mask, compiled: per-token priority from the part maps, and the selection
  * of the masked tokens from uniforms drawn by the caller.
  *
- * The compiled twin of SegmentGuidedHandMask's NumPy path (signmae_mm/datasets/transforms/
- * masking.py documents the method; clip_geometry.py the crop / flip mapping). NumPy spends most
+ * The compiled twin of the NumPy reference signmae_mm/ops/hand_arm_numpy.py (the method:
+ * signmae_mm/ops/hand_arm.py; the crop / flip mapping: datasets/transforms/clip_geometry.py;
+ * the Python wrapper and its arguments: hand_arm_priority.py). NumPy spends most
  * of its time on per-call overheads at these sizes (16 x 7 x 32 x 32 maps, 8 x 14 x 14 tokens);
  * here the pooling also skips the empty map cells, which are most of a signer's frame.
  *

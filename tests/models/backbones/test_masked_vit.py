@@ -112,6 +112,12 @@ def test_bad_masks_are_refused(encoder):
         encoder(x, torch.zeros(2, NUM_TOKENS))
     with pytest.raises(ValueError, match='multiple'):
         encoder(torch.randn(2, 3, 8, 30, 32))
+    # A count from the caller's check (VideoMAEPretrainer): only the shape is checked here.
+    with pytest.raises(ValueError, match=f'does not fit the {NUM_TOKENS} tokens of 2 clips'):
+        encoder(x, torch.zeros(2, NUM_TOKENS - 1, dtype=torch.bool), 0)
+    even = torch.zeros(2, NUM_TOKENS, dtype=torch.bool)
+    even[:, :10] = True
+    assert torch.equal(encoder(x, even, 10), encoder(x, even))
 
 
 def test_other_spatial_size_interpolates_position_embeddings(encoder):

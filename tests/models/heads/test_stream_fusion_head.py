@@ -1,88 +1,47 @@
-"""StreamFusionHead: late fusion is the weighted average of the streams' scores; the learned
-head is a classifier on the concatenated (normalised) stream features."""
+"""StreamFusionHead, kept for configs written before the two fusion heads: ``mode`` builds the
+head it stands for, with the arguments and checkpoint keys of that time."""
 import pytest
 import torch
-from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
-from mmengine.registry import init_default_scope
+from _stream_outputs import STREAMS, build_head, stream_outputs
 
-import signmae_mm  # noqa: F401
-
-STREAMS = ['rgb_handarm', 'rgb_tube', 'heatmap']
+from signmae_mm.models import FUSION_MODES, LateFusionHead, LearnedFusionHead
+from signmae_mm.models.heads.stream_fusion_head import fusion_head_cfg
 
 
-def _outputs(n=5, k=7, widths=(8, 8, 4), seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return {
-        name: dict(score=torch.softmax(torch.randn(n, k, generator=g) * 3, dim=1),
-                   feat=torch.randn(n, c, generator=g))
-        for name, c in zip(STREAMS, widths)
-    }
-
-
-def _head(**kwargs):
-    init_default_scope('mmaction')  # earlier tests may have left another scope
-    return MODELS.build(dict(type='StreamFusionHead', num_classes=7, streams=STREAMS, **kwargs))
-
-
-@pytest.mark.parametrize('weights', [[0.2, 0.5, 0.3], dict(heatmap=3, rgb_tube=5, rgb_handarm=2),
-                                     [1, 0, 0]])
-def test_late_fusion_equals_the_weighted_average_of_the_stream_scores(weights):
-    out = _outputs()
-    head = _head(mode='late', weights=weights)
-    w = [weights[s] for s in STREAMS] if isinstance(weights, dict) else weights
-    expected = sum(wi * out[s]['score'] for wi, s in zip(w, STREAMS)) / sum(w)
+def test_late_mode_is_the_late_fusion_head():
+    head = build_head('StreamFusionHead', mode='late', weights=[0.2, 0.5, 0.3],
+                      dropout_ratio=0.5, feat_norm=True)  # learned-only arguments: ignored
+    assert type(head) is LateFusionHead and head.mode == 'late'
+    out = stream_outputs()
+    expected = sum(w * out[s]['score'] for w, s in zip([0.2, 0.5, 0.3], STREAMS))
     torch.testing.assert_close(head(out), expected)
-    samples = head.predict(out, [ActionDataSample() for _ in range(5)])
-    scores = torch.stack([s.pred_score for s in samples])
-    torch.testing.assert_close(scores, expected)  # as they are: no softmax on top
-    assert [int(s.pred_label) for s in samples] == expected.argmax(1).tolist()
-    assert sum(head.fusion_weights.values()) == pytest.approx(1)
+    assert type(build_head('StreamFusionHead')) is LateFusionHead  # the default mode
+    assert list(build_head('StreamFusionHead').state_dict()) == [
+        f'stream_weights.{s}' for s in STREAMS]
 
 
-def test_late_fusion_defaults_to_equal_weights_and_has_nothing_to_train():
-    out = _outputs()
-    head = _head()
-    torch.testing.assert_close(head(out), sum(out[s]['score'] for s in STREAMS) / 3)
-    assert list(head.state_dict()) == [f'stream_weights.{s}' for s in STREAMS]
-    with pytest.raises(RuntimeError, match='tools/fuse_scores.py'):
-        head.loss(out, [ActionDataSample().set_gt_label(0) for _ in range(5)])
+def test_learned_mode_is_the_learned_fusion_head():
+    head = build_head('StreamFusionHead', mode='learned', in_channels=[8, 8, 4])
+    assert type(head) is LearnedFusionHead and head.mode == 'learned'
+    assert list(head.state_dict()) == [
+        'norms.0.weight', 'norms.0.bias', 'norms.1.weight', 'norms.1.bias', 'norms.2.weight',
+        'norms.2.bias', 'fc_cls.weight', 'fc_cls.bias']
 
 
-@pytest.mark.parametrize('weights,match', [([1, 2], '2 weights for 3 streams'),
-                                           ([1, -1, 1], '>= 0'), ([0, 0, 0], 'not all 0'),
-                                           (dict(rgb=1, heatmap=1), 'weights are for streams')])
-def test_bad_weights_are_refused(weights, match):
-    with pytest.raises(ValueError, match=match):
-        _head(mode='late', weights=weights)
-
-
-def test_learned_head_classifies_the_concatenated_normalised_features():
-    out = _outputs()
-    head = _head(mode='learned', in_channels=[8, 8, 4], dropout_ratio=0.)
-    head.init_weights()
-    assert head.fc_cls.in_features == 20
-    logits = head(out)
-    feats = torch.cat([torch.nn.functional.layer_norm(out[s]['feat'], (out[s]['feat'].shape[1], ))
-                       for s in STREAMS], dim=1)
-    torch.testing.assert_close(logits, head.fc_cls(feats))
-    labels = [ActionDataSample().set_gt_label(i % 7) for i in range(5)]
-    losses = head.loss(out, labels)
-    assert losses['loss_cls'].requires_grad and 'top1_acc' in losses
-    samples = head.predict(out, [ActionDataSample() for _ in range(5)])
-    torch.testing.assert_close(torch.stack([s.pred_score for s in samples]),
-                               torch.softmax(logits, dim=1))
-
-
-def test_learned_head_checks_its_configuration_and_inputs():
+def test_old_configuration_errors_stay():
+    assert FUSION_MODES == ('late', 'learned')
     with pytest.raises(ValueError, match='needs the feature width'):
-        _head(mode='learned')
+        build_head('StreamFusionHead', mode='learned')
     with pytest.raises(ValueError, match='weights are for mode="late"'):
-        _head(mode='learned', in_channels=[8, 8, 4], weights=[1, 1, 1])
+        build_head('StreamFusionHead', mode='learned', in_channels=[8, 8, 4], weights=[1, 1, 1])
     with pytest.raises(ValueError, match='mode must be one of'):
-        _head(mode='early')
-    head = _head(mode='learned', in_channels=[8, 8, 5])
-    with pytest.raises(ValueError, match="stream 'heatmap' gives features"):
-        head(_outputs())
-    with pytest.raises(KeyError, match='no outputs for streams'):
-        head({'rgb_tube': _outputs()['rgb_tube']})
+        build_head('StreamFusionHead', mode='early')
+
+
+def test_fusion_head_cfg_translates_only_stream_fusion_head_configs():
+    assert fusion_head_cfg(dict(type='StreamFusionHead', mode='learned', dropout_ratio=0.)) == \
+        dict(type='LearnedFusionHead', dropout_ratio=0.)
+    assert fusion_head_cfg(dict(type='mmaction.StreamFusionHead', weights=[1, 2],
+                                in_channels=3)) == dict(type='LateFusionHead', weights=[1, 2])
+    late = dict(type='LateFusionHead', weights=[1, 2])
+    assert fusion_head_cfg(late) == late and fusion_head_cfg(late) is not late

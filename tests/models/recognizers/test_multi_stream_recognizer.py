@@ -1,5 +1,4 @@
 """MultiStreamRecognizer over real (tiny) stream checkpoints made from our stream configs."""
-import importlib.util
 import logging
 from pathlib import Path
 
@@ -9,14 +8,16 @@ from _tiny_streams import (FRAMES, HEATMAP_SIZE, NUM_CLASSES, RGB_SIZE, fusion_m
                            make_three_streams)
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_checkpoint
 
+from signmae_mm.apis import init_sign_recognizer
+from signmae_mm.evaluation import save_fusion_checkpoint
 from signmae_mm.models import MultiStreamRecognizer, StreamCheckpointError
 
-TOOLS = Path(__file__).resolve().parents[3] / 'tools'
 WEIGHTS = dict(rgb_handarm=1.0, rgb_tube=2.0, heatmap=0.5)
 
 
@@ -80,7 +81,7 @@ def test_streams_are_loaded_from_their_checkpoints_and_frozen(streams):
     assert not any(p.requires_grad for p in model.streams.parameters())
     model.train()
     assert model.fusion_head.training
-    assert not any(m.training for m in model.streams.modules())
+    assert not any(m.training for stream in model.streams.values() for m in stream.modules())
 
 
 def test_learned_head_trains_on_frozen_streams_and_saves_only_itself(streams, tmp_path):
@@ -129,12 +130,9 @@ class _capture:
         self.logger.removeHandler(self.handler)
 
 
-def test_fuse_scores_checkpoint_sets_the_late_weights(streams, tmp_path):
-    spec = importlib.util.spec_from_file_location('fuse_scores', TOOLS / 'fuse_scores.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    path = tool.save_fusion_checkpoint(str(tmp_path / 'late.pth'),
-                                       ['rgb_handarm', 'rgb_tube', 'heatmap'], [0.2, 0.3, 0.5])
+def test_score_fusion_checkpoint_sets_the_late_weights(streams, tmp_path):
+    path = save_fusion_checkpoint(str(tmp_path / 'late.pth'),
+                                  ['rgb_handarm', 'rgb_tube', 'heatmap'], [0.2, 0.3, 0.5])
     model = _build(fusion_model_cfg(streams))
     assert model.fusion_head.fusion_weights == pytest.approx(
         dict(rgb_handarm=1 / 3, rgb_tube=1 / 3, heatmap=1 / 3))
@@ -182,7 +180,6 @@ def test_ambiguous_or_mismatched_checkpoints_fail_clearly(streams, tmp_path):
 
 
 def _video_model_cfg(streams) -> dict:
-    from mmengine.config import Config
     ckpt = torch.load(streams['rgb_tube'][0], weights_only=True)
     return Config.fromstring(ckpt['meta']['cfg'], '.py').model.to_dict()
 
@@ -201,3 +198,40 @@ def test_normalisation_and_inputs_must_match_the_streams(streams):
     cfg['fusion_head']['num_classes'] = NUM_CLASSES + 1
     with pytest.raises(ValueError, match='num_classes'):
         _build(cfg)
+
+
+LEGACY = Path(__file__).resolve().parents[2] / 'data' / 'legacy' / 'fusion'
+
+
+@pytest.mark.parametrize('kind', ['late', 'learned'])
+def test_fusion_checkpoints_written_before_load_strictly_and_score_the_same(kind):
+    """Checkpoints of the StreamFusionHead era (config text with ``type='StreamFusionHead'``
+    and ``mode``, stream checkpoints by path) build, load strictly and give the same scores."""
+    path = LEGACY / f'{kind}_fusion.pth'
+    cfg = Config.fromstring(torch.load(path, weights_only=True)['meta']['cfg'], '.py')
+    assert cfg.model.fusion_head.type == 'StreamFusionHead'
+    expected = torch.load(LEGACY / 'expected_scores.pth', weights_only=True)
+    # the streams in the order of the config file they were trained with: mmengine's
+    # pretty_text, the stored config, sorts dict keys (the learned head is positional)
+    order = [name for name in expected[kind] if name != 'fused']
+    assert sorted(order) == sorted(cfg.model.streams) and order != list(cfg.model.streams)
+    cfg.model.streams = {
+        name: dict(cfg.model.streams[name], checkpoint=str(LEGACY / 'streams' / f'{name}.pth'))
+        for name in order}
+    model = init_sign_recognizer(cfg, str(path))  # strict: a missing or extra key fails
+    assert model.dataset_meta['classes'] == ('book', 'drink', 'computer')
+    batch = dict(inputs=dict(imgs=list(expected['imgs']),
+                             heatmap_imgs=list(expected['heatmap_imgs'].float() / 255)),
+                 data_samples=[ActionDataSample() for _ in range(2)])
+    fused = torch.stack([o.pred_score for o in model.test_step(batch)])
+    torch.testing.assert_close(fused, expected[kind]['fused'], atol=1e-6, rtol=1e-5)
+    with torch.no_grad():  # each stream's and the fused scores from one pass, as inference
+        data = model.data_preprocessor(batch, False)
+        streams, samples = model.predict_streams(data['inputs'], data['data_samples'])
+    torch.testing.assert_close(torch.stack([o.pred_score for o in samples]), fused)
+    for name in order:
+        torch.testing.assert_close(streams[name]['score'], expected[kind][name], atol=1e-6,
+                                   rtol=1e-5)
+    if kind == 'learned':
+        model.save_stream_weights = True  # keys of checkpoints that keep the streams
+        assert list(model.state_dict()) == expected['keys_with_streams']

@@ -73,15 +73,54 @@ def test_loss_without_masks_names_what_is_missing(model):
         model(**data, mode='loss')
 
 
-def test_masks_from_data_samples_equal_masks_argument(model):
-    masks = random_masks(2, 48)
-    batch = raw_batch()
+def _with_masks(batch: dict, masks: torch.Tensor) -> dict:
     for sample, mask in zip(batch['data_samples'], masks.numpy()):
         sample.set_field(mask, 'mask')  # what PackActionInputs(algorithm_keys=('mask',)) does
-    data = model.data_preprocessor(batch, training=True)
+    return batch
+
+
+def test_masks_come_from_the_data_samples_through_the_preprocessor():
+    masks = random_masks(2, 48)
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_pretrainer_cfg(data_preprocessor=dict(
+        type='MaskedVideoDataPreprocessor', mean=MEAN, std=STD, format_shape='NCTHW')))
+    data = model.data_preprocessor(_with_masks(raw_batch(), masks), training=True)
+    assert torch.equal(data['masks'], masks)
     from_samples = model(**data, mode='loss')['loss_rec']
+    del data['masks']
     data['data_samples'] = None
     assert model(**data, mode='loss', masks=masks)['loss_rec'] == from_samples
+    # The default preprocessor stacks them too.
+    default = MODELS.build(tiny_pretrainer_cfg(data_preprocessor=None))
+    assert 'masks' in default.data_preprocessor(_with_masks(raw_batch(), masks))
+
+
+def test_a_preprocessor_that_does_not_stack_the_masks_is_named(model):
+    data = model.data_preprocessor(_with_masks(raw_batch(), random_masks(2, 48)), True)
+    with pytest.raises(ValueError, match=r'data_preprocessor \(ActionDataPreprocessor\) does '
+                       "not stack masks; use data_preprocessor=dict.type='MaskedVideo"):
+        model(**data, mode='loss')
+
+
+def test_masks_are_checked_once_at_the_model(model):
+    """The one validator: bool, the clip's token count, the same number masked per clip."""
+    data = model.data_preprocessor(raw_batch(), training=True)
+    masks = random_masks(2, 48)
+    loss = model(**data, mode='loss', masks=masks)['loss_rec']
+    assert model(**data, mode='loss', masks=masks[:, None])['loss_rec'] == loss  # (B, 1, N)
+    assert model(**data, mode='loss', masks=masks.numpy())['loss_rec'] == loss
+    uneven = masks.clone()
+    uneven[0, ~masks[0]] = True
+    for bad, error, match in [
+            (masks.to(torch.uint8), TypeError, 'bool'),
+            (masks[:, :-1], ValueError, r'shape \(2, 63\), expected \(B, N\) = \(2, 64\)'),
+            (masks[:1], ValueError, r'expected \(B, N\) = \(2, 64\)'),
+            (uneven, ValueError, 'same number of True tokens in mask, got between 48 and 64')]:
+        for mode in ('loss', 'predict', 'tensor'):
+            with pytest.raises(error, match=match):
+                model(**data, mode=mode, masks=bad)
+        with pytest.raises(error, match=match):
+            model.extract_feat(data['inputs'], bad)
 
 
 def test_target_undoes_the_preprocessor_normalisation(model):

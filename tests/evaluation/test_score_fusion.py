@@ -1,5 +1,5 @@
-"""tools/fuse_scores.py on score dumps written by mmaction2's own DumpResults (mim test --dump)."""
-import importlib.util
+"""Late fusion of score dumps written by mmaction2's own DumpResults (mim test --dump), and the
+thin tools/fuse_scores.py over it."""
 import json
 import subprocess
 import sys
@@ -12,15 +12,10 @@ from mmaction.evaluation import top_k_accuracy
 from mmaction.structures import ActionDataSample
 from mmengine.evaluator import DumpResults, Evaluator
 
+from signmae_mm.evaluation import score_fusion as tool
+
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'fuse_scores.py'
 K = 4
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location('fuse_scores', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_dump(path: Path, scores: np.ndarray, labels: np.ndarray) -> str:
@@ -68,7 +63,6 @@ def dumps(tmp_path):
 
 
 def test_dumps_load_in_sample_order_and_metrics_match_mmaction(dumps):
-    tool = _tool()
     scores, labels = tool.load_dumps(dumps['test'])
     ref_scores, ref_labels = dumps['test_arrays']
     np.testing.assert_allclose(scores, ref_scores, rtol=1e-6)
@@ -76,7 +70,7 @@ def test_dumps_load_in_sample_order_and_metrics_match_mmaction(dumps):
     fused = tool.fuse(scores, [1, 3, 0])
     np.testing.assert_allclose(fused, (scores[0] + 3 * scores[1]) / 4)
     for s in list(scores) + [fused]:
-        m = tool.metrics(s, labels, (1, 2))
+        m = tool.fusion_metrics(s, labels, (1, 2))
         assert [m['per_instance_top1'], m['per_instance_top2']] == pytest.approx(
             top_k_accuracy(list(s), list(labels), (1, 2)))
         per_class = [np.mean(s[labels == c].argmax(1) == c) for c in np.unique(labels)]
@@ -84,9 +78,8 @@ def test_dumps_load_in_sample_order_and_metrics_match_mmaction(dumps):
 
 
 def test_fit_finds_the_complementary_streams_and_drops_the_wrong_one(dumps):
-    tool = _tool()
     scores, labels = tool.load_dumps(dumps['val'])
-    assert max(tool.metrics(s, labels)['per_instance_top1'] for s in scores) <= 0.5
+    assert max(tool.fusion_metrics(s, labels)['per_instance_top1'] for s in scores) <= 0.5
     weights, fit = tool.fit_weights(scores, labels, step=0.1)
     assert weights.sum() == pytest.approx(1)
     assert weights[2] == 0 and weights[0] > 0 and weights[1] > 0
@@ -107,10 +100,9 @@ def test_cli_fits_on_validation_applies_to_test_and_writes_a_head_checkpoint(dum
     report = json.loads(out.read_text())
     assert report['fitted_on'] == dumps['val']
     weights = [report['weights'][n] for n in ('rgb_handarm', 'rgb_tube', 'heatmap')]
-    tool = _tool()
     scores, labels = dumps['test_arrays']
     assert report['metrics']['fused'] == pytest.approx(
-        tool.metrics(tool.fuse(scores, weights), labels))
+        tool.fusion_metrics(tool.fuse(scores, weights), labels))
     assert report['metrics']['fused']['per_instance_top1'] == 1.0
     state = torch.load(ckpt, weights_only=True)['state_dict']
     assert set(state) == {f'fusion_head.stream_weights.{n}'
@@ -119,16 +111,25 @@ def test_cli_fits_on_validation_applies_to_test_and_writes_a_head_checkpoint(dum
             for n in ('rgb_handarm', 'rgb_tube', 'heatmap')] == pytest.approx(weights)
 
 
-def test_given_weights_and_clear_errors(dumps, tmp_path, capsys):
-    tool = _tool()
-    assert tool.main([*dumps['test'], '--weights', '1', '1', '0']) == 0
-    assert 'fused' in capsys.readouterr().out
-    assert tool.main([*dumps['test'], '--weights', '1', '1']) == 2
-    assert '2 --weights for 3 dumps' in capsys.readouterr().err
+def _cli(*args):
+    return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_given_weights_and_clear_errors(dumps, tmp_path):
+    report = tool.late_fusion(dumps['test'], weights=[1, 1, 0])
+    assert list(report['metrics']) == ['test_a', 'test_b', 'test_c', 'fused']
+    assert report['weights'] == dict(test_a=0.5, test_b=0.5, test_c=0.0)
+    with pytest.raises(ValueError, match='2 --weights for 3 dumps'):
+        tool.late_fusion(dumps['test'], weights=[1, 1])
+    with pytest.raises(ValueError, match='must be distinct, .*; --fit-on needs --fit'):
+        tool.late_fusion(dumps['test'], fit_on=dumps['val'], names=['a', 'a', 'b'])
     # a dump of another split: the labels disagree
     streams, labels = complementary_streams(seed=5)
     other = write_dump(tmp_path / 'other.pkl', streams['a'], labels)
-    assert tool.main([dumps['test'][0], other]) == 2
-    assert 'disagree on the label of sample' in capsys.readouterr().err
-    assert tool.main([dumps['test'][0], str(tmp_path / 'missing.pkl')]) == 2
-    assert 'cannot read the score dump' in capsys.readouterr().err
+    with pytest.raises(tool.DumpError, match='disagree on the label of sample'):
+        tool.late_fusion([dumps['test'][0], other])
+    proc = _cli(dumps['test'][0], str(tmp_path / 'missing.pkl'))
+    assert proc.returncode == 2 and 'cannot read the score dump' in proc.stderr
+    proc = _cli(*dumps['test'], '--weights', '1', '1')
+    assert proc.returncode == 2 and 'error: 2 --weights for 3 dumps' in proc.stderr

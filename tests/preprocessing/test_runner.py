@@ -1,11 +1,15 @@
-"""tools/preprocess.py end to end: real RTMDet-tiny / RTMPose whole-body (random weights, built
-from the configs mmdet and mmpose ship), real mp4 files, annotations that SignVideoDataset loads,
-resumability, the failure summary and the fallbacks."""
-import importlib.util
+"""The preprocessing run end to end (what ``tools/preprocess.py`` does, through the package): real
+RTMDet-tiny / RTMPose whole-body (random weights, built from the configs mmdet and mmpose ship),
+real mp4 files, annotations that SignVideoDataset loads, resumability, the failure summary and the
+fallbacks; the tool's own exits through its command line."""
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -14,6 +18,8 @@ from mmaction.registry import DATASETS
 from mmengine.registry import DefaultScope
 
 from signmae_mm.datasets import PART_GROUPS, load_annotation_list, load_sign_annotation
+from signmae_mm.preprocessing import (PreprocessRunner, VideoAnnotator, build_part_maps,
+                                      build_pose_source, parse_shard, resolve_video_list)
 from signmae_mm.testing import moving_square_frames, write_video
 
 # RTMDet / RTMPose with random weights: mmdet, mmpose and mmcv's compiled ops
@@ -27,14 +33,7 @@ BROKEN = 'broken.mp4'
 GRID = 16
 
 
-def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-preprocess = _load_tool('preprocess')
+TOOL = REPO / 'tools' / 'preprocess.py'
 
 
 def _write_videos(root: Path, with_broken: bool = True) -> Path:
@@ -50,12 +49,33 @@ def _write_videos(root: Path, with_broken: bool = True) -> Path:
     return lst
 
 
-def _run(lst: Path, root: Path, out: Path, tool_args, *extra) -> dict:
-    rc = preprocess.main([str(lst), '--video-root', str(root), '--out-dir', str(out)] +
-                         tool_args['models'] + list(extra))
-    summary = json.loads((out / 'preprocess_summary.json').read_text())
-    summary['rc'] = rc
+def _run(lst: Path, root: Path, out: Path, models: dict, shard: str = '0/1',
+         collect: bool = False, retry_failed: bool = False, det_score_thr: float = 0.3,
+         no_person: str = 'skip', sapiens: Optional[str] = None,
+         sapiens_input_size=(1024, 768)) -> dict:
+    """A run as ``tools/preprocess.py`` makes it; the summary as written."""
+    videos = resolve_video_list(str(lst), str(out), str(root))
+    annotator = None
+    if not collect:
+        source = build_pose_source('mmpose', det_score_thr=det_score_thr, **models['source'])
+        parts = build_part_maps('auto', sapiens, models['grid_size'],
+                                sapiens_input_size=sapiens_input_size,
+                                batch_size=models['batch_size'])
+        annotator = VideoAnnotator(source, parts, batch_size=models['batch_size'],
+                                   no_person=no_person)
+    summary = PreprocessRunner(annotator, videos.video_root, str(out),
+                               retry_failed=retry_failed).run(
+                                   videos.items, parse_shard(shard), out_list=videos.out_list,
+                                   metainfo=videos.metainfo, collect_only=collect)
+    assert json.loads(Path(summary.pop('summary_path')).read_text()) == summary
     return summary
+
+
+def _tool(*args, **kwargs) -> subprocess.CompletedProcess:
+    """``tools/preprocess.py`` as a user runs it."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    return subprocess.run([sys.executable, str(TOOL)] + [str(a) for a in args], env=env,
+                          capture_output=True, text=True, timeout=300, **kwargs)
 
 
 def _stamps(out: Path) -> dict:
@@ -64,17 +84,16 @@ def _stamps(out: Path) -> dict:
 
 
 @pytest.fixture(scope='module')
-def first_run(tmp_path_factory, tool_args):
+def first_run(tmp_path_factory, model_options):
     root = tmp_path_factory.mktemp('videos')
     out = tmp_path_factory.mktemp('out')
     lst = _write_videos(root)
-    summary = _run(lst, root, out, tool_args)
+    summary = _run(lst, root, out, model_options)
     return dict(root=root, out=out, lst=lst, summary=summary)
 
 
 def test_annotations_load_in_the_dataset(first_run):
     root, out, summary = first_run['root'], first_run['out'], first_run['summary']
-    assert summary['rc'] == 0
     assert (summary['done'], summary['failed'], summary['pending']) == (3, 1, 0)
     assert summary['part_map_sources'] == {'keypoints': 3}
     assert summary['this_run']['frames'] == sum(v[2] for v in VIDEOS)
@@ -121,14 +140,14 @@ def test_corrupt_video_is_reported_and_skipped(first_run):
     assert not (out / 'broken.npz').exists()
 
 
-def test_resume_skips_finished_and_redoes_partial_output(first_run, tmp_path, tool_args):
+def test_resume_skips_finished_and_redoes_partial_output(first_run, tmp_path, model_options):
     root, lst = first_run['root'], first_run['lst']
     out = tmp_path / 'out'
     shutil.copytree(first_run['out'], out)
     before = _stamps(out)
 
     # a second run does nothing: finished and failed videos are both final
-    summary = _run(lst, root, out, tool_args)
+    summary = _run(lst, root, out, model_options)
     assert summary['this_run']['processed'] == 0 and summary['this_run']['failed'] == 0
     assert _stamps(out) == before
     assert (summary['done'], summary['failed']) == (3, 1)
@@ -139,7 +158,7 @@ def test_resume_skips_finished_and_redoes_partial_output(first_run, tmp_path, to
     (out / 'a' / 'v1.meta.json').unlink()
     npz = out / 'b' / 'v2.npz'
     npz.write_bytes(npz.read_bytes()[:100])
-    summary = _run(lst, root, out, tool_args)
+    summary = _run(lst, root, out, model_options)
     assert summary['this_run']['processed'] == 2 and summary['this_run']['failed'] == 0
     after = _stamps(out)
     assert after['a/v0.npz'] == before['a/v0.npz']  # untouched
@@ -149,32 +168,29 @@ def test_resume_skips_finished_and_redoes_partial_output(first_run, tmp_path, to
     assert len(entries) == 3 and all('.tmp_' not in e['sign_ann'] for e in entries)
 
     # failures are retried only when asked
-    summary = _run(lst, root, out, tool_args, '--retry-failed')
+    summary = _run(lst, root, out, model_options, retry_failed=True)
     assert summary['this_run']['processed'] == 0 and summary['this_run']['failed'] == 1
 
 
-def test_shards_split_the_work_and_the_list_waits_for_all(tmp_path, tool_args):
+def test_shards_split_the_work_and_the_list_waits_for_all(tmp_path, model_options):
     root = tmp_path / 'videos'
     lst = _write_videos(root, with_broken=False)
     out = tmp_path / 'out'
-    base = [str(lst), '--video-root', str(root), '--out-dir', str(out)] + tool_args['models']
-    assert preprocess.main(base + ['--shard', '1/2']) == 0
-    shard = json.loads((out / 'preprocess_summary_shard-1-of-2.json').read_text())
+    shard = _run(lst, root, out, model_options, shard='1/2')
+    assert json.loads((out / 'preprocess_summary_shard-1-of-2.json').read_text()) == shard
     assert shard['this_run']['processed'] == 1  # videos 1 of 0, 1, 2
     assert shard['pending'] == 2 and shard['annotation_list'] is None
     assert not (out / 'videos.json').exists()  # not while other shards are pending
-    assert preprocess.main(base + ['--shard', '0/2']) == 0
-    shard = json.loads((out / 'preprocess_summary_shard-0-of-2.json').read_text())
+    shard = _run(lst, root, out, model_options, shard='0/2')
     assert shard['this_run']['processed'] == 2 and shard['pending'] == 0
     assert shard['annotation_list']['entries'] == 3
     # --collect rebuilds the list from the finished videos without models
     (out / 'videos.json').unlink()
-    assert preprocess.main([str(lst), '--video-root', str(root), '--out-dir', str(out),
-                            '--collect']) == 0
+    _run(lst, root, out, model_options, collect=True)
     assert len(load_annotation_list(str(out / 'videos.json'))[1]) == 3
 
 
-def test_no_person_is_skipped_or_whole_frame_fallback(tmp_path, tool_args):
+def test_no_person_is_skipped_or_whole_frame_fallback(tmp_path, model_options):
     root = tmp_path / 'videos'
     name, _, frames, (h, w) = VIDEOS[0]
     write_video(root / name, moving_square_frames(frames, (h, w)))
@@ -182,16 +198,16 @@ def test_no_person_is_skipped_or_whole_frame_fallback(tmp_path, tool_args):
     lst.write_text(f'{name} 0\n')
     out = tmp_path / 'out'
     # no box can reach a threshold above 1: no person in any frame -> skipped, reported
-    summary = _run(lst, root, out, tool_args, '--det-score-thr', '1.01')
-    assert summary['rc'] == 1  # everything this run tried failed
+    summary = _run(lst, root, out, model_options, det_score_thr=1.01)
+    assert summary['this_run']['processed'] == 0 and summary['this_run']['failed'] == 1
     (failure, ) = summary['failures']
     assert failure['stage'] == 'detect' and 'no person found in any of its 8 frames' in \
         failure['error'] and name in failure['error']
     assert summary['annotation_list']['entries'] == 0
 
-    summary = _run(lst, root, out, tool_args, '--det-score-thr', '1.01', '--no-person',
-                   'whole-frame', '--retry-failed')
-    assert summary['rc'] == 0 and summary['done'] == 1
+    summary = _run(lst, root, out, model_options, det_score_thr=1.01, no_person='whole-frame',
+                   retry_failed=True)
+    assert summary['this_run']['processed'] == 1 and summary['done'] == 1
     assert summary['person_fallbacks'][0]['person_source'] == 'whole_frame'
     (entry, ) = load_annotation_list(str(out / 'one.json'))[1]
     assert entry['person_source'] == 'whole_frame'
@@ -201,7 +217,7 @@ def test_no_person_is_skipped_or_whole_frame_fallback(tmp_path, tool_args):
     assert meta['person_source'] == 'whole_frame' and meta['person_frames_detected'] == 0
 
 
-def test_sapiens_part_maps_from_a_torchscript_file(tmp_path, tool_args):
+def test_sapiens_part_maps_from_a_torchscript_file(tmp_path, model_options):
     root = tmp_path / 'videos'
     name, _, frames, size = VIDEOS[1]
     write_video(root / name, moving_square_frames(frames, size))
@@ -209,8 +225,8 @@ def test_sapiens_part_maps_from_a_torchscript_file(tmp_path, tool_args):
     lst.write_text(f'{name} 0\n')
     model = save_toy_sapiens(tmp_path / 'toy_sapiens.pt')
     out = tmp_path / 'out'
-    summary = _run(lst, root, out, tool_args, '--sapiens', str(model),
-                   '--sapiens-input-size', '64', '48')
+    summary = _run(lst, root, out, model_options, sapiens=str(model),
+                   sapiens_input_size=(64, 48))
     assert summary['done'] == 1 and summary['part_map_sources'] == {'sapiens': 1}
     (entry, ) = load_annotation_list(str(out / 'one.json'))[1]
     assert entry['part_map_source'] == 'sapiens'
@@ -221,25 +237,27 @@ def test_sapiens_part_maps_from_a_torchscript_file(tmp_path, tool_args):
     assert meta['settings']['sapiens'] == str(model)
 
 
-def test_bad_arguments_are_clear(tmp_path, tool_args, capsys):
-    assert preprocess.main([str(tmp_path / 'nope.txt'), '--out-dir', str(tmp_path)]) == 2
-    assert 'nope.txt does not exist' in capsys.readouterr().err
+def test_bad_arguments_are_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.txt does not exist'):
+        resolve_video_list(str(tmp_path / 'nope.txt'), str(tmp_path))
+    with pytest.raises(ValueError, match='shards are 0-based'):
+        parse_shard('2/2')
     lst = tmp_path / 'l.txt'
     lst.write_text('v.mp4 0\n')
-    assert preprocess.main([str(lst), '--out-dir', str(tmp_path), '--shard', '2/2']) == 2
-    assert 'shards are 0-based' in capsys.readouterr().err
+    with pytest.raises(ValueError, match='would overwrite the input list'):
+        resolve_video_list(str(lst), str(tmp_path), out_list=str(lst))
+    # the tool: exit status 2 and the reason on bad arguments, before any model is built
+    proc = _tool(lst, '--out-dir', tmp_path, '--shard', '2/2')
+    assert proc.returncode == 2 and 'shards are 0-based' in proc.stderr, proc.stderr[-2000:]
     # no checkpoint and no --random-weights: refused, naming the zoo weights of the config
-    with pytest.raises(SystemExit, match=r'--det-checkpoint is required.*rtmdet_tiny'):
-        preprocess.main([str(lst), '--out-dir', str(tmp_path / 'o'), '--det-config',
-                         'rtmdet_tiny_8xb32-300e_coco'])
-    os.makedirs(tmp_path / 'o', exist_ok=True)
+    proc = _tool(lst, '--out-dir', tmp_path / 'o', '--det-config', 'rtmdet_tiny_8xb32-300e_coco')
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr[-2000:]
+    assert re.search(r'--det-checkpoint is required.*rtmdet_tiny', proc.stderr)
 
 
-def test_a_killed_run_is_finished_by_the_next(tmp_path, tool_args):
+def test_a_killed_run_is_finished_by_the_next(tmp_path, model_options):
     """SIGKILL a real run once its first video is finished; the next run completes the rest
     and never takes the killed video's partial output for finished."""
-    import subprocess
-    import sys
     import time
 
     from signmae_mm.preprocessing import read_video_state
@@ -251,7 +269,7 @@ def test_a_killed_run_is_finished_by_the_next(tmp_path, tool_args):
     lst.write_text(''.join(f'{n} 0\n' for n in names))
     out = tmp_path / 'out'
     cmd = [sys.executable, str(REPO / 'tools' / 'preprocess.py'), str(lst), '--video-root',
-           str(root), '--out-dir', str(out)] + tool_args['models'] + ['--batch-size', '2']
+           str(root), '--out-dir', str(out)] + model_options['argv'] + ['--batch-size', '2']
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get('PYTHONPATH', ''))
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -268,7 +286,7 @@ def test_a_killed_run_is_finished_by_the_next(tmp_path, tool_args):
     first = (out / 'k0.npz').stat().st_mtime_ns
     unfinished = sum(s != 'done' for s in states.values())
     assert unfinished >= 1  # killed while the rest was in progress
-    summary = _run(lst, root, out, tool_args)
+    summary = _run(lst, root, out, model_options)
     assert summary['this_run']['processed'] == unfinished
     assert summary['done'] == 3 and (out / 'k0.npz').stat().st_mtime_ns == first
     for name in names:
