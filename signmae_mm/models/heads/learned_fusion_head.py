@@ -1,5 +1,5 @@
 """``LearnedFusionHead``: a classifier on the concatenated features of the frozen streams."""
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -19,8 +19,12 @@ class LearnedFusionHead(BaseFusionHead):
     trained with ``loss_cls`` on the pooled features of the frozen streams.
 
     The streams' features are concatenated in the order of ``streams``: checkpoint keys
-    (``norms.<i>``, the columns of ``fc_cls``) are by position. Predictions are the logits
-    averaged as ``average_clips`` says (softmax for ``'prob'``).
+    (``norms.<i>``, the columns of ``fc_cls``) are by position. So the state dict also records
+    that order (``_extra_state``), and loading weights trained with the streams in another order
+    fails, naming both orders, instead of silently mixing the streams up (a config rebuilt from
+    a checkpoint's stored text, whose dict keys mmengine sorts, lists them alphabetically).
+    Checkpoints written before the order was recorded load unchecked. Predictions are the
+    logits averaged as ``average_clips`` says (softmax for ``'prob'``).
 
     Args:
         num_classes (int): Number of classes.
@@ -70,6 +74,28 @@ class LearnedFusionHead(BaseFusionHead):
                                    for c in channels)
         self.dropout = nn.Dropout(p=dropout_ratio) if dropout_ratio > 0 else nn.Identity()
         self.fc_cls = nn.Linear(sum(channels), num_classes)
+
+    def get_extra_state(self) -> Dict[str, List[str]]:
+        """The stream order the position-keyed weights belong to (saved in the state dict)."""
+        return dict(streams=list(self.streams))
+
+    def set_extra_state(self, state: Any) -> None:
+        """Check that loaded weights were trained with the streams in this head's order.
+
+        Raises:
+            ValueError: The checkpoint's streams are in another order (or are others).
+        """
+        saved = state.get('streams') if isinstance(state, Mapping) else None
+        if saved is not None and list(saved) != self.streams:
+            raise ValueError(
+                f'LearnedFusionHead: the weights were trained with the streams in the order '
+                f'{list(saved)}, this model has {self.streams}; the head is by position, so '
+                'list model.streams in the order of training')
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
+        # checkpoints written before the order was recorded have no extra state: load them
+        state_dict.setdefault(prefix + '_extra_state', None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def init_weights(self) -> None:
         """Initialise the classifier."""

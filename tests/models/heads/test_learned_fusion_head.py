@@ -33,7 +33,24 @@ def test_the_streams_features_are_concatenated_in_stream_order():
         head.fc_cls.weight[:, 16:] = torch.randn(7, 8)
         head.fc_cls.bias.zero_()
     torch.testing.assert_close(head(out), out['heatmap']['feat'] @ head.fc_cls.weight[:, 16:].T)
-    assert list(head.state_dict()) == ['fc_cls.weight', 'fc_cls.bias']
+    state = head.state_dict()
+    assert list(state) == ['_extra_state', 'fc_cls.weight', 'fc_cls.bias']
+    assert state['_extra_state'] == dict(streams=['rgb_handarm', 'rgb_tube', 'heatmap'])
+
+
+def test_weights_of_another_stream_order_do_not_load():
+    """The head is positional: weights trained with the streams in another order would mix
+    them up silently, so loading them fails; checkpoints without the recorded order load."""
+    head = build_head('LearnedFusionHead', in_channels=8)
+    state = head.state_dict()
+    other = build_head('LearnedFusionHead', in_channels=8,
+                       streams=['heatmap', 'rgb_handarm', 'rgb_tube'])
+    with pytest.raises(ValueError, match=r"in the order \['rgb_handarm', 'rgb_tube', "
+                       r"'heatmap'\], this model has \['heatmap', 'rgb_handarm', 'rgb_tube'\]"):
+        other.load_state_dict(state)
+    legacy = {k: v for k, v in state.items() if k != '_extra_state'}
+    other.load_state_dict(legacy)  # strict: the missing order is not a missing key
+    torch.testing.assert_close(other.fc_cls.weight, head.fc_cls.weight)
 
 
 def test_learned_head_checks_its_configuration_and_inputs():

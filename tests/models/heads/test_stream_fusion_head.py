@@ -23,8 +23,8 @@ def test_late_mode_is_the_late_fusion_head():
 def test_learned_mode_is_the_learned_fusion_head():
     head = build_head('StreamFusionHead', mode='learned', in_channels=[8, 8, 4])
     assert type(head) is LearnedFusionHead and head.mode == 'learned'
-    assert list(head.state_dict()) == [
-        'norms.0.weight', 'norms.0.bias', 'norms.1.weight', 'norms.1.bias', 'norms.2.weight',
+    assert list(head.state_dict()) == [  # the keys of the StreamFusionHead era, + the order
+        '_extra_state', 'norms.0.weight', 'norms.0.bias', 'norms.1.weight', 'norms.1.bias', 'norms.2.weight',
         'norms.2.bias', 'fc_cls.weight', 'fc_cls.bias']
 
 

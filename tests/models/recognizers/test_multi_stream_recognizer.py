@@ -1,5 +1,6 @@
 """MultiStreamRecognizer over real (tiny) stream checkpoints made from our stream configs."""
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -234,4 +235,14 @@ def test_fusion_checkpoints_written_before_load_strictly_and_score_the_same(kind
                                    rtol=1e-5)
     if kind == 'learned':
         model.save_stream_weights = True  # keys of checkpoints that keep the streams
-        assert list(model.state_dict()) == expected['keys_with_streams']
+        keys = list(model.state_dict())
+        assert 'fusion_head._extra_state' in keys  # the stream order, new since the fixture
+        assert [k for k in keys if k != 'fusion_head._extra_state'] == \
+            expected['keys_with_streams']
+        # the head now records its stream order: weights trained in another order do not load
+        cfg.model.streams = dict(reversed(list(cfg.model.streams.items())))
+        mixed_up = MODELS.build(cfg.model)
+        with pytest.raises(ValueError, match=re.escape(
+                f'trained with the streams in the order {order}, this model has '
+                f'{order[::-1]}')):
+            mixed_up.load_state_dict(model.state_dict())
