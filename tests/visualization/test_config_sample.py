@@ -7,18 +7,10 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import signmae_mm  # noqa: F401  (registers our transforms)
-from signmae_mm.demo import write_demo_dataset
 from signmae_mm.visualization import override_pipeline, run_transforms, sample_transforms
 
 REPO = Path(__file__).resolve().parents[2]
 PRETRAIN = REPO / 'configs' / 'signmae_pretrain.py'
-
-
-@pytest.fixture(scope='module')
-def demo(tmp_path_factory):
-    return write_demo_dataset(str(tmp_path_factory.mktemp('demo')), num_classes=2,
-                              videos_per_class=1, num_frames=16, size=64, seed=2,
-                              val_fraction=0, test_fraction=0)
 
 
 def _by_type(pipeline, kind):

@@ -12,7 +12,6 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import signmae_mm  # noqa: F401  (registers our transforms)
-from signmae_mm.demo import write_demo_dataset
 from signmae_mm.visualization import (draw_masks, override_pipeline, run_transforms,
                                       sample_transforms)
 from signmae_mm.visualization.masks import BANNER_HEIGHT
@@ -20,13 +19,6 @@ from signmae_mm.visualization.masks import BANNER_HEIGHT
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'visualize_masks.py'
 PRETRAIN = REPO / 'configs' / 'signmae_pretrain.py'
-
-
-@pytest.fixture(scope='module')
-def demo(tmp_path_factory):
-    return write_demo_dataset(str(tmp_path_factory.mktemp('demo')), num_classes=2,
-                              videos_per_class=1, num_frames=16, size=64, seed=3,
-                              val_fraction=0, test_fraction=0)
 
 
 def _run_tool(*args):
