@@ -7,7 +7,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
