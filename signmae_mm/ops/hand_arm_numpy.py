@@ -7,7 +7,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from ..datasets.transforms.clip_geometry import cell_overlap_matrices
+from .clip_geometry import cell_overlap_matrices
 from .token_sampling import floyd_subset
 
 __all__ = ['pooled_coverage', 'dilate', 'priority_levels', 'selection_plan', 'select_tokens',
