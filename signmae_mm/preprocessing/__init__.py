@@ -33,6 +33,8 @@ from .runner import PreprocessRunner, meta_path, parse_shard, read_video_state
 from .signer_tracking import SignerTrack, fill_missing_boxes, track_signer, whole_frame_track
 from .silhouette_part_maps import SilhouetteKeypointPartMaps
 from .video_list import VideoItem, VideoListRun, load_video_list, resolve_video_list
+from .reencode import (ReencodedVideo, ReencodeError, reencode_annotation_lists, reencode_video,
+                       reencode_videos)
 from .video_reader import VideoFrames
 
 __all__ = [
@@ -57,5 +59,8 @@ __all__ = [
     # dataset converters
     'ConvertedDataset', 'DatasetFormatError', 'check_videos', 'class_counts',
     'format_class_counts', 'write_converted', 'convert_wlasl', 'convert_slovo',
-    'convert_nmfs_csl', 'convert_folder', 'FOLDER_SPLITS', 'FOLDER_VIDEO_EXTENSIONS'
+    'convert_nmfs_csl', 'convert_folder', 'FOLDER_SPLITS', 'FOLDER_VIDEO_EXTENSIONS',
+    # videos re-encoded to decode fast for training
+    'ReencodeError', 'ReencodedVideo', 'reencode_video', 'reencode_videos',
+    'reencode_annotation_lists'
 ]

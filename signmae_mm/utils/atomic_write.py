@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Union
 
-__all__ = ['TMP_PREFIX', 'atomic_open', 'atomic_write', 'is_temporary']
+__all__ = ['TMP_PREFIX', 'atomic_open', 'atomic_path', 'atomic_write', 'is_temporary']
 
 #: Prefix of the temporary files; never a name a finished file has.
 TMP_PREFIX = '.tmp_'
@@ -94,6 +94,44 @@ def atomic_open(path: Union[str, Path], mode: str = 'wb',
         os.replace(tmp_path, path)
     except BaseException:
         # also on KeyboardInterrupt / SystemExit: never leave a temporary file we could remove
+        if osp.exists(tmp_path):
+            os.unlink(tmp_path)
+        raise
+    _fsync_dir(folder)
+
+
+@contextmanager
+def atomic_path(path: Union[str, Path]) -> Iterator[str]:
+    """A temporary path to write ``path`` through, for writers that take a file name (OpenCV's
+    ``VideoWriter``): the file moves onto ``path`` (fsynced, with ``open``'s permissions) only
+    when the block ends without an exception; otherwise it is removed.
+
+    The temporary name keeps ``path``'s extension, from which such writers choose the format.
+
+    Args:
+        path (str | Path): The final path. Its folder is created if missing.
+
+    Yields:
+        str: The temporary path to write.
+    """
+    path = str(path)
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp_path = tempfile.mkstemp(prefix=f'{TMP_PREFIX}{osp.basename(path)}.',
+                                    suffix=osp.splitext(path)[1], dir=folder)
+    os.close(fd)
+    try:
+        yield tmp_path
+        if not osp.isfile(tmp_path):
+            raise FileNotFoundError(f'nothing was written to {tmp_path} (for {path})')
+        fd = os.open(tmp_path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp_path, _final_mode(path))
+        os.replace(tmp_path, path)
+    except BaseException:
         if osp.exists(tmp_path):
             os.unlink(tmp_path)
         raise
