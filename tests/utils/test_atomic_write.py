@@ -1,10 +1,11 @@
 """signmae_mm.utils.atomic_write: the one all-or-nothing file write of the package."""
 import json
 import os
+from pathlib import Path
 
 import pytest
 
-from signmae_mm.utils import TMP_PREFIX, atomic_open, atomic_write, is_temporary
+from signmae_mm.utils import TMP_PREFIX, atomic_open, atomic_path, atomic_write, is_temporary
 
 
 class Killed(BaseException):
@@ -68,3 +69,20 @@ def test_mode_and_temporary_names():
             pass
     assert is_temporary('/x/.tmp_ann.npz.k2j3') and not is_temporary('/x/ann.npz')
     assert not is_temporary('/.tmp_dir/ann.npz')  # only the file's own name counts
+
+
+def test_atomic_path_for_writers_that_take_a_file_name(tmp_path):
+    target = tmp_path / 'v' / 'clip.mp4'
+    with atomic_path(target) as tmp:
+        assert tmp.endswith('.mp4') and is_temporary(tmp)  # the extension picks the format
+        Path(tmp).write_bytes(b'frames')
+        assert not target.exists()
+    assert target.read_bytes() == b'frames'
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        Path(tmp).write_bytes(b'half')
+        raise RuntimeError('the writer failed')
+    assert target.read_bytes() == b'frames' and sorted(os.listdir(target.parent)) == ['clip.mp4']
+    with pytest.raises(FileNotFoundError, match='nothing was written'), \
+            atomic_path(tmp_path / 'empty.mp4') as tmp:
+        os.unlink(tmp)  # a writer that could not open the file leaves nothing
+    assert not (tmp_path / 'empty.mp4').exists()
