@@ -79,25 +79,9 @@ def atomic_open(path: Union[str, Path], mode: str = 'wb',
     """
     if mode not in ('w', 'wb'):
         raise ValueError(f'atomic_open writes whole files: mode must be "w" or "wb", got {mode!r}')
-    path = str(path)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(prefix=f'{TMP_PREFIX}{osp.basename(path)}.', dir=folder)
-    try:
-        kwargs = {} if 'b' in mode else dict(encoding=encoding)
-        with os.fdopen(fd, mode, **kwargs) as f:
-            if hasattr(os, 'fchmod'):  # POSIX
-                os.fchmod(f.fileno(), _final_mode(path))
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        # also on KeyboardInterrupt / SystemExit: never leave a temporary file we could remove
-        if osp.exists(tmp_path):
-            os.unlink(tmp_path)
-        raise
-    _fsync_dir(folder)
+    kwargs = {} if 'b' in mode else dict(encoding=encoding)
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as f:
+        yield f
 
 
 @contextmanager
@@ -124,7 +108,7 @@ def atomic_path(path: Union[str, Path]) -> Iterator[str]:
         yield tmp_path
         if not osp.isfile(tmp_path):
             raise FileNotFoundError(f'nothing was written to {tmp_path} (for {path})')
-        fd = os.open(tmp_path, os.O_RDONLY)
+        fd = os.open(tmp_path, os.O_RDWR)
         try:
             os.fsync(fd)
         finally:
