@@ -113,6 +113,14 @@ def fail(source: str, msg: str) -> None:
     raise SignAnnotationError(f'{source}: {msg}')
 
 
+def check_frame_count(source: str, num_frames: int, total_frames: Optional[int]) -> None:
+    """Fail unless an annotation of ``num_frames`` frames fits a video of ``total_frames``
+    (None: nothing to check)."""
+    if total_frames is not None and int(total_frames) != num_frames:
+        fail(source, f'frame count mismatch: the annotation has {num_frames} frames, the video '
+             f'has {int(total_frames)}')
+
+
 def part_group_indices(names: Sequence[str]) -> List[int]:
     """Indices into :data:`PART_GROUPS` of part-group names.
 
@@ -194,9 +202,7 @@ def validate_sign_annotation(ann: Mapping[str, Any],
             frame = int(np.argwhere(bad_kps)[0, 0])
             fail(source, f'{int(bad_kps.sum())} keypoints with a positive score have NaN/inf '
                  f'coordinates (first in frame {frame})')
-    if total_frames is not None and int(total_frames) != t:
-        fail(source, f'frame count mismatch: the annotation has {t} frames, the video has '
-             f'{int(total_frames)}')
+    check_frame_count(source, t, total_frames)
     if img_shape is not None and tuple(int(v) for v in img_shape[:2]) != tuple(shape.tolist()):
         fail(source, f'image size mismatch: the annotation is for {tuple(shape.tolist())} '
              f'(h, w) frames, the video has {tuple(int(v) for v in img_shape[:2])}')

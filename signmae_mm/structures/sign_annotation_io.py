@@ -13,7 +13,7 @@ from ..utils import atomic_open
 from .part_maps import dense_part_maps, sparse_part_maps
 from .sign_annotation_format import (FORMAT_VERSION, PART_GROUPS, PART_MAP_SCALE,
                                      SPARSE_PART_MAP_KEYS, SignAnnotationError,
-                                     validate_sign_annotation)
+                                     check_frame_count, validate_sign_annotation)
 
 __all__ = ['save_sign_annotation', 'load_sign_annotation']
 
@@ -197,9 +197,7 @@ def _select_frames(ann: Dict[str, np.ndarray], frames: np.ndarray, source: str,
         if count != (num, ):
             raise SignAnnotationError(f'{source}: {key} has {count[0] if count else 0} frames, '
                                       f'the keypoints {num}')
-    if total_frames is not None and int(total_frames) != num:
-        raise SignAnnotationError(f'{source}: frame count mismatch: the annotation has {num} '
-                                  f'frames, the video has {int(total_frames)}')
+    check_frame_count(source, num, total_frames)
     if frames.size == 0 or not np.issubdtype(frames.dtype, np.integer):
         raise SignAnnotationError(f'{source}: frames to read must be integer indices, got '
                                   f'{frames.dtype} {frames.shape}')
