@@ -14,13 +14,13 @@ Stages, each on the same ``--frames``-frame clip in batches of ``--batch-size``:
   Sapiens network is not included (its weights are user files): pass ``--sapiens FILE`` to time
   one;
 * ``write``: ``save_sign_annotation`` of the clip's arrays (compressed ``.npz``);
-* ``end to end``: ``VideoPreprocessor.process`` (decode + detect + track + pose + part maps);
+* ``end to end``: ``VideoAnnotator.process`` over RTMDet + RTMPose (decode + detect + track + pose + part maps);
 * with the ``mediapipe`` extra installed, on the first ``--frames`` frames of a real clip
   (``--mp-video``, default the 320x480 ``tests/data`` NTU clip; the drawn clip holds no person,
   on which Holistic would only run its detector): ``mediapipe holistic`` (pose, hands, face and
   silhouette; the keypoint, person-box and segmentation stage of ``--pose-backend mediapipe``),
   ``part maps (silhouette)`` (``SilhouetteKeypointPartMaps``) and ``end to end (mediapipe)``
-  (``HolisticVideoPreprocessor.process``). MediaPipe runs on the CPU whatever ``--device`` says.
+  (``VideoAnnotator.process`` over ``MediaPipeHolistic``). MediaPipe runs on the CPU whatever ``--device`` says.
 
     python benchmarks/bench_preprocess.py [--frames 16] [--size 256] [--repeats 3]
         [--det-config rtmdet_tiny_8xb32-300e_coco] [--pose-config NAME] [--device cpu]
@@ -108,10 +108,10 @@ def run(args: argparse.Namespace, tmp: str) -> int:
     """Build everything in ``tmp``, time the stages and print the table."""
     import torch
 
-    from signmae_mm.datasets import save_sign_annotation
     from signmae_mm.preprocessing import (KeypointPartMaps, PersonDetector, SapiensPartMaps,
-                                          VideoFrames, VideoPreprocessor, WholeBodyPoseEstimator,
-                                          track_signer)
+                                          TopDownPoseSource, VideoAnnotator, VideoFrames,
+                                          WholeBodyPoseEstimator, track_signer)
+    from signmae_mm.structures import save_sign_annotation
     from signmae_mm.testing import moving_square_frames, write_video
     n, (h, w), bs = args.frames, args.size, args.batch_size
     video = str(write_video(osp.join(tmp, 'clip.mp4'),
@@ -142,7 +142,8 @@ def run(args: argparse.Namespace, tmp: str) -> int:
     dets = detector(list(frames))
     arrays = dict(keypoints=kps, keypoint_scores=scores, person_bboxes=boxes,
                   part_maps=kp_maps(None, (h, w), kps, scores, boxes), img_shape=(h, w))
-    pre = VideoPreprocessor(detector, pose, kp_maps, batch_size=bs, no_person='whole-frame')
+    pre = VideoAnnotator(TopDownPoseSource(detector, pose), kp_maps, batch_size=bs,
+                         no_person='whole-frame')
 
     def decode():
         with VideoFrames(video) as r:
@@ -182,8 +183,8 @@ def run(args: argparse.Namespace, tmp: str) -> int:
 
 def mediapipe_stages(args: argparse.Namespace, tmp: str) -> list:
     """``(name, fn, frames)`` of the MediaPipe backend's stages; none without the extra."""
-    from signmae_mm.preprocessing import (HolisticVideoPreprocessor, MediaPipeHolistic,
-                                          MediaPipeNotInstalledError, SilhouetteKeypointPartMaps,
+    from signmae_mm.preprocessing import (MediaPipeHolistic, MediaPipeNotInstalledError,
+                                          SilhouetteKeypointPartMaps, VideoAnnotator,
                                           VideoFrames)
     from signmae_mm.testing import write_video
     try:
@@ -197,7 +198,7 @@ def mediapipe_stages(args: argparse.Namespace, tmp: str) -> list:
     video = str(write_video(osp.join(tmp, 'mp_clip.mp4'), frames, fps=30))
     out = holistic.process(frames)
     maps = SilhouetteKeypointPartMaps(args.grid)
-    pre = HolisticVideoPreprocessor(holistic, maps, batch_size=bs)
+    pre = VideoAnnotator(holistic, maps, batch_size=bs)
 
     def run_holistic():
         holistic.reset()  # a new video: detection on the first frame, then tracking

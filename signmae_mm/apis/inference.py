@@ -170,11 +170,10 @@ def annotate_video(video: str, out_file: str, grid_size: int = 32) -> str:
         MediaPipeNotInstalledError: Without the ``mediapipe`` package.
         PreprocessError: The video does not decode, or holds no person.
     """
-    from signmae_mm.preprocessing import (HolisticVideoPreprocessor, MediaPipeHolistic,
-                                          SilhouetteKeypointPartMaps)
-    preprocessor = HolisticVideoPreprocessor(MediaPipeHolistic(),
-                                             SilhouetteKeypointPartMaps(grid_size))
-    preprocessor.process(video).save(out_file)
+    from signmae_mm.preprocessing import (MediaPipeHolistic, SilhouetteKeypointPartMaps,
+                                          VideoAnnotator)
+    annotator = VideoAnnotator(MediaPipeHolistic(), SilhouetteKeypointPartMaps(grid_size))
+    annotator.process(video).save(out_file)
     return out_file
 
 
