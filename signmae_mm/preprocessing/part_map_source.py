@@ -1,8 +1,8 @@
 """The part-map source interface: part maps of hands, arms and face for a batch of frames.
 
 Every source paints a per-pixel map of Sapiens class ids
-(:data:`~signmae_mm.datasets.sign_annotation.SAPIENS_CLASSES`) and hands it to
-:func:`~signmae_mm.datasets.sign_annotation.part_maps_from_label_map`, so the class grouping
+(:data:`~signmae_mm.structures.SAPIENS_CLASSES`) and hands it to
+:func:`~signmae_mm.structures.part_maps_from_label_map`, so the class grouping
 (:data:`PART_GROUP_SAPIENS_CLASSES`) and the grid pooling live in one place, the annotation
 format's module.
 """

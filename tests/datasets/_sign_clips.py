@@ -10,7 +10,7 @@ from mmaction.registry import TRANSFORMS
 from mmengine.dataset import Compose
 
 import signmae_mm  # noqa: F401  (registers our transforms)
-from signmae_mm.datasets import KEYPOINT_RANGES, PART_GROUPS, SAPIENS_CLASSES
+from signmae_mm.structures import KEYPOINT_RANGES, PART_GROUPS, SAPIENS_CLASSES
 
 H, W = 96, 128  # non-square on purpose: catches height/width mix-ups
 GRID = (24, 32)  # 4x4-pixel cells: the drawn parts lie on cell borders, part maps are exact

@@ -5,7 +5,8 @@ from typing import Callable, Dict, Sequence
 import pytest
 from _sign_clips import GRID, H, W, draw_sign_clip
 
-from signmae_mm.datasets import dump_annotation_list, part_maps_from_label_map, save_sign_annotation
+from signmae_mm.structures import (dump_annotation_list, part_maps_from_label_map,
+                                   save_sign_annotation)
 from signmae_mm.testing import write_video
 
 

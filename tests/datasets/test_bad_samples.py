@@ -8,7 +8,8 @@ from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
-from signmae_mm.datasets import BadSampleLimitError, SeededIndex, SignAnnotationError
+from signmae_mm.datasets import BadSampleLimitError, SeededIndex
+from signmae_mm.structures import SignAnnotationError
 
 PIPELINE = [
     dict(type='DecordInit'),

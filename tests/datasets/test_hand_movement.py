@@ -4,7 +4,7 @@ import pytest
 from _sign_clips import LOAD, build_pipeline, sample_info
 from mmaction.registry import TRANSFORMS
 
-from signmae_mm.datasets import SignAnnotationError
+from signmae_mm.structures import SignAnnotationError
 
 
 def _check(**kwargs):

@@ -6,8 +6,8 @@ from _sign_clips import H, W
 from mmaction.registry import DATASETS
 from mmengine.registry import DefaultScope
 
-from signmae_mm.datasets import (HAND_MOTION_META_KEYS, MASK_META_KEYS, SignAnnotationError,
-                                 dump_annotation_list)
+from signmae_mm.datasets import HAND_MOTION_META_KEYS, MASK_META_KEYS
+from signmae_mm.structures import SignAnnotationError, dump_annotation_list
 
 PRETRAIN_PIPELINE = [
     dict(type='DecordInit'),

@@ -3,7 +3,7 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-from signmae_mm.datasets import PART_GROUPS
+from signmae_mm.structures import PART_GROUPS
 
 LEFT_HAND, RIGHT_HAND = PART_GROUPS.index('left_hand'), PART_GROUPS.index('right_hand')
 FACE = PART_GROUPS.index('face')

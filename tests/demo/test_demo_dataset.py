@@ -15,9 +15,9 @@ from _demo_checks import TINY, colour_mask, hand_agreement, near_colour
 from mmaction.registry import DATASETS
 from mmengine.registry import DefaultScope
 
-from signmae_mm.datasets import (HAND_MOTION_META_KEYS, MASK_META_KEYS, load_annotation_list,
-                                 load_sign_annotation)
+from signmae_mm.datasets import HAND_MOTION_META_KEYS, MASK_META_KEYS
 from signmae_mm.demo import SPLITS, VOCABULARY, render_clip, split_counts, write_demo_dataset
+from signmae_mm.structures import load_annotation_list, load_sign_annotation
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from _demo_checks import LEFT_HAND, RIGHT_HAND, colour_mask, hand_agreement, near_colour
 
-from signmae_mm.datasets import KEYPOINT_RANGES, SAPIENS_CLASSES
 from signmae_mm.demo import HAND_SHAPES, VOCABULARY, BodyShape, pose_signer, render_clip
+from signmae_mm.structures import KEYPOINT_RANGES, SAPIENS_CLASSES
 
 LH, RH = (slice(*KEYPOINT_RANGES[k]) for k in ('left_hand', 'right_hand'))
 # (class, seed) pairs: one- and two-handed signs, signs at the face, a base hand

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from _demo_checks import LEFT_HAND, RIGHT_HAND, cells_to_pixels, dilate_cells
 
-from signmae_mm.datasets import KEYPOINT_RANGES
 from signmae_mm.demo import (HAND_SHAPES, SIGN_PAIRS, VOCABULARY, BodyShape, Trajectory,
                              get_vocabulary, hand_points, motion_split, render_clip)
+from signmae_mm.structures import KEYPOINT_RANGES
 
 HANDS = np.r_[slice(*KEYPOINT_RANGES['left_hand']), slice(*KEYPOINT_RANGES['right_hand'])]
 RH = slice(*KEYPOINT_RANGES['right_hand'])

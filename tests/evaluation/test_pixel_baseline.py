@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import signmae_mm  # noqa: F401  (compat fixes before mmaction)
-from signmae_mm.datasets import dump_annotation_list
 from signmae_mm.demo import write_demo_dataset
 from signmae_mm.evaluation import (VideoReadError, fit_pixel_baseline, per_class_top1,
                                    pixel_features)
+from signmae_mm.structures import dump_annotation_list
 from signmae_mm.testing import moving_square_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[2]

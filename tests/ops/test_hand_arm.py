@@ -3,10 +3,10 @@ same masks from both backends for the same random state."""
 import numpy as np
 import pytest
 
-from signmae_mm.datasets import PART_GROUPS
 from signmae_mm.datasets.transforms import ClipGeometry
 from signmae_mm.ops import (HAS_COMPILED_OPS, HandArmSpec, hand_arm_backend, hand_arm_coverage,
                             hand_arm_token_mask)
+from signmae_mm.structures import PART_GROUPS
 from signmae_mm.testing import signer_part_maps
 
 P = len(PART_GROUPS)

@@ -8,11 +8,11 @@ import pytest
 from mmaction.registry import TRANSFORMS
 
 import signmae_mm  # noqa: F401
-from signmae_mm.datasets import PART_GROUPS
 from signmae_mm.datasets.transforms import ClipGeometry
 from signmae_mm.ops import (HAS_COMPILED_OPS, HandArmSpec, floyd_subset, hand_arm_priority,
                             select_by_priority)
 from signmae_mm.ops.hand_arm_numpy import selection_plan
+from signmae_mm.structures import PART_GROUPS
 from signmae_mm.testing import signer_part_maps
 
 needs_ops = pytest.mark.skipif(not HAS_COMPILED_OPS, reason='compiled op not built')

@@ -13,10 +13,10 @@ import pytest
 from mmaction.registry import DATASETS
 from mmengine.registry import DefaultScope
 
-from signmae_mm.datasets import load_annotation_list
 from signmae_mm.preprocessing import (check_videos, class_counts, convert_folder, convert_nmfs_csl,
                                       convert_slovo, convert_wlasl, write_converted)
 from signmae_mm.preprocessing.dataset_converters import DatasetFormatError
+from signmae_mm.structures import load_annotation_list
 from signmae_mm.testing import moving_square_frames, write_video
 
 REPO = Path(__file__).resolve().parents[2]

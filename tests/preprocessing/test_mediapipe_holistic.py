@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signmae_mm.datasets import KEYPOINT_RANGES, PART_GROUPS, load_sign_annotation
+from signmae_mm.structures import KEYPOINT_RANGES, PART_GROUPS, load_sign_annotation
 from signmae_mm.testing import write_video
 
 REPO = Path(__file__).resolve().parents[2]

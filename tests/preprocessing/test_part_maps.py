@@ -5,10 +5,10 @@ import pytest
 import torch
 from _toy_sapiens import frames_from_labels, save_toy_sapiens
 
-from signmae_mm.datasets import (PART_GROUP_SAPIENS_CLASSES, PART_GROUPS, SAPIENS_CLASSES,
-                                 part_maps_from_label_map)
 from signmae_mm.preprocessing import (KeypointPartMaps, SapiensPartMaps, build_part_map_source,
                                       load_segmentation_model)
+from signmae_mm.structures import (PART_GROUP_SAPIENS_CLASSES, PART_GROUPS, SAPIENS_CLASSES,
+                                   part_maps_from_label_map)
 
 CLS = {name: i for i, name in enumerate(SAPIENS_CLASSES)}
 G = {name: i for i, name in enumerate(PART_GROUPS)}

@@ -7,9 +7,9 @@ from typing import List, Optional
 import numpy as np
 import pytest
 
-from signmae_mm.datasets import KEYPOINT_RANGES
 from signmae_mm.preprocessing import (KeypointPartMaps, NoPersonError, PersonPoseSource,
                                       PoseFrames, VideoAnnotator)
+from signmae_mm.structures import KEYPOINT_RANGES
 from signmae_mm.testing import moving_square_frames, write_video
 
 LEFT_WRIST = 9

@@ -17,9 +17,9 @@ from _toy_sapiens import save_toy_sapiens
 from mmaction.registry import DATASETS
 from mmengine.registry import DefaultScope
 
-from signmae_mm.datasets import PART_GROUPS, load_annotation_list, load_sign_annotation
 from signmae_mm.preprocessing import (PreprocessRunner, VideoAnnotator, build_part_maps,
                                       build_pose_source, parse_shard, resolve_video_list)
+from signmae_mm.structures import PART_GROUPS, load_annotation_list, load_sign_annotation
 from signmae_mm.testing import moving_square_frames, write_video
 
 # RTMDet / RTMPose with random weights: mmdet, mmpose and mmcv's compiled ops

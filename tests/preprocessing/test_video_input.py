@@ -4,8 +4,8 @@ import json
 import decord
 import pytest
 
-from signmae_mm.datasets import dump_annotation_list
 from signmae_mm.preprocessing import VideoDecodeError, VideoFrames, load_video_list, parse_shard
+from signmae_mm.structures import dump_annotation_list
 from signmae_mm.testing import moving_square_frames, write_video
 
 

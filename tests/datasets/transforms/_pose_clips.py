@@ -10,7 +10,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
 import signmae_mm  # noqa: F401  (registers our transforms)
-from signmae_mm.datasets import dump_annotation_list, save_sign_annotation
+from signmae_mm.structures import dump_annotation_list, save_sign_annotation
 from signmae_mm.testing import write_video
 
 H, W = 96, 128  # non-square: catches height/width mix-ups

@@ -4,8 +4,9 @@ import pytest
 from mmaction.datasets.transforms import SampleFrames
 from mmengine.dataset import Compose
 
-from signmae_mm.datasets import SignAnnotationError, is_data_error
+from signmae_mm.datasets import is_data_error
 from signmae_mm.datasets.transforms import SampleSignFrames
+from signmae_mm.structures import SignAnnotationError
 from signmae_mm.testing import write_video
 
 NUM_FRAMES = 40
