@@ -1,12 +1,12 @@
 """Masking ablation on the built-in demo set: hand-arm vs tube vs random masking vs no pretraining.
 
 For each seed and mask ratio, pretraining runs that differ only in the mask (the demo configs
-``configs/demo/signmae-{handarm,tube,random}_vit-tiny-p16_8x2x1_signdemo.py``: same model, data,
+``configs/demo/signmae-{handarm,tube,random}_vit-tiny-p8_8x2x1_signdemo.py``: same model, data,
 mask ratio and schedule, so equal compute), then, for each pretrained encoder and for a randomly
 initialised one ("none"):
 
-* the same finetuning (``configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py`` with
-  the run's checkpoint, or its twin ``vit-tiny-p16_scratch_8x2x1_signdemo.py``) and a test on
+* the same finetuning (``configs/demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py`` with
+  the run's checkpoint, or its twin ``vit-tiny-p8_scratch_8x2x1_signdemo.py``) and a test on
   the demo test split, through ``mim train`` / ``mim test`` as a user's;
 * a frozen-encoder linear probe (``tools/linear_probe.py``: the encoder's pooled features of
   the training and test clips, classified by a logistic regression), the standard
@@ -48,12 +48,12 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join('configs', 'demo')
 PRETRAIN_CONFIGS = {
-    'hand-arm': osp.join(DEMO, 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py'),
-    'tube': osp.join(DEMO, 'signmae-tube_vit-tiny-p16_8x2x1_signdemo.py'),
-    'random': osp.join(DEMO, 'signmae-random_vit-tiny-p16_8x2x1_signdemo.py'),
+    'hand-arm': osp.join(DEMO, 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py'),
+    'tube': osp.join(DEMO, 'signmae-tube_vit-tiny-p8_8x2x1_signdemo.py'),
+    'random': osp.join(DEMO, 'signmae-random_vit-tiny-p8_8x2x1_signdemo.py'),
 }
-FINETUNE_CONFIG = osp.join(DEMO, 'vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py')
-SCRATCH_CONFIG = osp.join(DEMO, 'vit-tiny-p16_scratch_8x2x1_signdemo.py')
+FINETUNE_CONFIG = osp.join(DEMO, 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py')
+SCRATCH_CONFIG = osp.join(DEMO, 'vit-tiny-p8_scratch_8x2x1_signdemo.py')
 MASKS = ('hand-arm', 'tube', 'random', 'none')
 METRICS = (('acc/per_instance_top1', 'top-1'), ('acc/per_class_top1', 'per-class'),
            ('acc/shape_pairs_top1', 'shape pairs'), ('acc/motion_pairs_top1', 'motion pairs'))

@@ -26,7 +26,7 @@ import time
 from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(REPO, 'configs', 'demo', 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py')
+CONFIG = osp.join(REPO, 'configs', 'demo', 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py')
 GEOMETRIES = {
     'before': dict(size=112, video_frames=32, clip_len=16, interval=2, embed_dims=192,
                    num_heads=3, decoder_dims=96, decoder_heads=3, batch=8),

@@ -9,8 +9,8 @@ keeps them). The config's test pipeline is used, as in ``mim test``.
 
 Examples::
 
-    python tools/recognize.py configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py \\
-        work_dirs/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo/epoch_20.pth my_sign.mp4
+    python tools/recognize.py configs/demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py \\
+        work_dirs/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo/epoch_20.pth my_sign.mp4
     # a late-fusion config loads its streams' checkpoints itself: no checkpoint ("-")
     python tools/recognize.py configs/fusion/late-fusion_...py - a.mp4 b.mp4 --device cuda:0
 

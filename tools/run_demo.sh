@@ -6,9 +6,12 @@
 #      Recognizer3D + VisionTransformer                (mim train, configs/demo/vit-tiny-*-pre_*),
 #   4. testing on the demo test split                  (mim test),
 #   5. the raw-pixel linear baseline on the same split (tools/pixel_baseline.py),
-#   6. a reconstruction picture of a test clip         (tools/visualize_reconstruction.py),
+#   6. frozen-encoder linear probes, mean-pooled and on all tokens, of the pretrained encoder
+#      and of a random one                             (tools/linear_probe.py),
+#   7. a reconstruction picture of test clips of the shape pairs
+#                                                      (tools/visualize_reconstruction.py),
 # then prints per-instance top-1/top-5, per-class top-1 and the accuracy on the shape and motion
-# pairs of the model beside the baseline's.
+# pairs of the model beside the baseline's, the probes, and how large a hand is in tokens.
 #
 # Usage (from anywhere, with the environment of tools/install.sh active so that `mim` is found):
 #   bash tools/run_demo.sh [extra --cfg-options for both training runs]
@@ -21,8 +24,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PRETRAIN_CFG=configs/demo/signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py
-FINETUNE_CFG=configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py
+PRETRAIN_CFG=configs/demo/signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py
+FINETUNE_CFG=configs/demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py
 DATA="${SIGNMAE_DEMO_DATA:-data/demo}"
 WORK="${SIGNMAE_DEMO_WORK_DIR:-work_dirs}"
 PRETRAIN_DIR="$WORK/$(basename "$PRETRAIN_CFG" .py)"
@@ -126,15 +129,48 @@ log "raw-pixel baseline: tools/pixel_baseline.py"
     --video-prefix "$DATA/videos" --num-frames 8 --out "$BASELINE"
 log "baseline done in $(elapsed "$T")"
 
-# 6. What the pretraining learned: a test clip, masked and reconstructed ------------------------
+# 6. What the pretraining learned: frozen-encoder linear probes, pretrained and random ---------
+T=$(date +%s)
+for which in pretrained random; do
+    ckpt="$PRETRAINED"
+    [ "$which" = random ] && ckpt=none
+    log "linear probes of the $which encoder: tools/linear_probe.py"
+    "$PY" tools/linear_probe.py "$FINETUNE_CFG" "$ckpt" "$DATA/train.json" "$DATA/test.json" \
+        --video-prefix "$DATA/videos" --pooling mean tokens --out "$WORK/probe_$which.json"
+done
+log "probes done in $(elapsed "$T")"
+
+# 7. ... and its reconstructions of test clips of the shape pairs (the first of each sign) ----
 RECON="$WORK/reconstruction.png"
-CLIP="$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["data_list"][0]["filename"])' \
-    "$DATA/test.json")"
-log "reconstruction of test clip $CLIP: tools/visualize_reconstruction.py"
+mapfile -t CLIPS < <("$PY" - "$DATA/test.json" <<'PYEOF'
+import json
+import sys
+
+from signmae_mm.evaluation import load_pairs
+
+ann = sys.argv[1]
+pairs, classes = load_pairs([ann])
+shape = [c for p in pairs or [] if p['kind'] == 'shape' for c in (p['first'], p['second'])]
+entries = json.load(open(ann))['data_list']
+for name in shape:
+    label = classes.index(name)
+    print(next(e['filename'] for e in entries if e['label'] == label))
+if not shape:  # a set without a vocabulary of pairs: its first clip
+    print(entries[0]['filename'])
+PYEOF
+)
+[ ${#CLIPS[@]} -gt 0 ] || die "no test clip for the reconstruction picture in $DATA/test.json"
+videos=() anns=()
+for clip in "${CLIPS[@]}"; do
+    videos+=("$DATA/videos/$clip")
+    anns+=("$DATA/sign_ann/${clip%.mp4}.npz")
+done
+log "reconstruction of ${#CLIPS[@]} test clips (shape pairs): tools/visualize_reconstruction.py"
 "$PY" tools/visualize_reconstruction.py "$PRETRAIN_CFG" "$PRETRAINED" \
-    --video "$DATA/videos/$CLIP" --sign-ann "$DATA/sign_ann/${CLIP%.mp4}.npz" --out "$RECON"
+    --video "${videos[@]}" --sign-ann "${anns[@]}" --out "$RECON"
 
 "$PY" - "$RESULT" "$PREDICTIONS" "$BASELINE" "$DATA/test.json" "$RECON" "$(elapsed "$START")" \
+    "$WORK/probe_pretrained.json" "$WORK/probe_random.json" "$FINETUNE_CFG" "$DATA/sign_ann" \
     <<'EOF'
 import json
 import sys
@@ -142,11 +178,14 @@ import sys
 import numpy as np
 from mmengine.fileio import load
 
-from signmae_mm.evaluation import load_pairs, pair_kind_accuracy
+from signmae_mm.evaluation import load_pairs, pair_kind_accuracy, tokens_per_hand
 
-result, predictions, baseline, ann_file, recon, wall = sys.argv[1:]
+(result, predictions, baseline, ann_file, recon, wall, probe_pre, probe_rand, config,
+ sign_ann) = sys.argv[1:]
 model = json.load(open(result))
 base = json.load(open(baseline))
+probes = {which: json.load(open(path))['probes']
+          for which, path in (('pretrained', probe_pre), ('random', probe_rand))}
 data_list = json.load(open(ann_file))['data_list']
 classes = len({entry['label'] for entry in data_list})
 pairs, names = load_pairs([ann_file])
@@ -155,19 +194,33 @@ if pairs:
     scores = np.stack([np.asarray(p['pred_score']) for p in preds])
     labels = np.array([int(p['gt_label']) for p in preds])
     model.update(pair_kind_accuracy(scores, labels, pairs, names))
+keys = (('acc/per_instance_top1', 'per-instance top-1'),
+        ('acc/per_instance_top5', 'per-instance top-5'),
+        ('acc/per_class_top1', 'per-class top-1'),
+        ('acc/shape_pairs_top1', 'top-1, shape pairs'),
+        ('acc/motion_pairs_top1', 'top-1, motion pairs'),
+        ('acc/right_pair', 'right pair'))
 print(f'\nSignMAE demo: hand-arm pretraining -> finetuning -> test on {ann_file} '
       f'({len(data_list)} videos, {classes} classes, chance {100 / classes:.1f} %)')
 print(f'  {"":22s} {"SignMAE":>8s} {"pixels":>8s}   (pixels: linear classifier on raw pixels)')
-for key, name in (('acc/per_instance_top1', 'per-instance top-1'),
-                  ('acc/per_instance_top5', 'per-instance top-5'),
-                  ('acc/per_class_top1', 'per-class top-1'),
-                  ('acc/shape_pairs_top1', 'top-1, shape pairs'),
-                  ('acc/motion_pairs_top1', 'top-1, motion pairs'),
-                  ('acc/right_pair', 'right pair')):
+for key, name in keys:
     if key in model and key in base:
         print(f'  {name:22s} {100 * model[key]:7.2f}% {100 * base[key]:7.2f}%')
+print('\nWhat pretraining learned: linear probes of the frozen encoder (tools/linear_probe.py),'
+      '\npretrained / random encoder, on the same clips')
+print(f'  {"":22s} {"mean-pooled":>17s} {"all tokens":>17s}')
+for key, name in keys:
+    if all(key in probes[w][p] for w in probes for p in ('mean', 'tokens')):
+        cells = ['{:6.2f} / {:6.2f}'.format(*(100 * probes[w][p][key]
+                                              for w in ('pretrained', 'random')))
+                 for p in ('mean', 'tokens')]
+        print(f'  {name:22s} {cells[0]:>17s} {cells[1]:>17s}')
+hand = tokens_per_hand(config, ann_file, sign_ann)
+print(f'  a hand spans {hand["tokens_per_hand"]:.2f} tokens across (median extent '
+      f'{hand["median_extent"]:.3f} of the short side, {hand["cells"]:g} tokens across the input)')
 print(f'  metrics: {result}')
 print(f'  baseline: {baseline}')
-print(f'  reconstruction of a test clip: {recon}')
+print(f'  probes: {probe_pre}, {probe_rand}')
+print(f'  reconstructions of test clips of the shape pairs: {recon}')
 print(f'  total wall time: {wall}')
 EOF

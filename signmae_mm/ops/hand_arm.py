@@ -18,6 +18,13 @@ transform that feeds it from ``results``):
    then uniformly random others; of the first group that does not fit in what is left, a
    uniformly random subset (Floyd's algorithm on uniforms from ``numpy.random.random``).
 
+4. **Visible slots** (``visible_slots``, optional). In that many time slots, drawn at random per
+   clip, the first group's tokens are left visible, and the same number of other tokens (neither
+   masked nor revealed, uniformly at random) are masked instead, so the count stays ``budget``.
+   Why: with every hand token masked in every slot, the encoder never sees a hand (at ratio 0.9
+   on the demo, not one visible hand token in 200 clips), so nothing asks it to represent a
+   hand's shape; a hand seen in one slot and predicted in the others, where it has moved, does.
+
 When no token has a priority the result holds no mask and the caller falls back (the transform
 uses a tube mask of the same size).
 
@@ -36,7 +43,7 @@ from . import hand_arm_numpy, hand_arm_priority
 from .hand_arm_priority import HAS_COMPILED_OPS
 
 __all__ = ['BACKENDS', 'HandArmSpec', 'HandArmMask', 'hand_arm_backend', 'hand_arm_coverage',
-           'hand_arm_token_mask']
+           'hand_arm_token_mask', 'reveal_slots']
 
 #: The values of :attr:`HandArmSpec.backend`.
 BACKENDS = ('auto', 'compiled', 'numpy')
@@ -58,6 +65,8 @@ class HandArmSpec:
         temporal_pool (str): ``'mean'`` (coverage of the whole tubelet) or ``'max'`` (of its
             most covered frame). Defaults to ``'mean'``.
         map_scale (int): Part-map value of a fully covered cell. Defaults to 255.
+        visible_slots (int): Time slots per clip in which the first group's tokens stay
+            visible (step 4). Defaults to 0 (masked in every slot).
         backend (str): ``'auto'`` (compiled when built and the maps are uint8, else NumPy),
             ``'compiled'`` (an error at construction when not built) or ``'numpy'``.
             Defaults to ``'auto'``.
@@ -71,6 +80,7 @@ class HandArmSpec:
     temporal_pool: str = 'mean'
     map_scale: int = 255
     backend: str = 'auto'
+    visible_slots: int = 0
 
     def __post_init__(self) -> None:
         if not self.priority_groups or any(not g for g in self.priority_groups):
@@ -87,6 +97,9 @@ class HandArmSpec:
         if self.temporal_pool not in ('mean', 'max'):
             raise ValueError(f"HandArmSpec: temporal_pool must be 'mean' or 'max', got "
                              f'{self.temporal_pool!r}')
+        if self.visible_slots < 0:
+            raise ValueError(f'HandArmSpec: visible_slots must be >= 0, got '
+                             f'{self.visible_slots}')
         if self.backend not in BACKENDS:
             raise ValueError(f'HandArmSpec: backend must be one of {BACKENDS}, got '
                              f'{self.backend!r}')
@@ -137,9 +150,11 @@ class HandArmMask(NamedTuple):
             None when no token has a priority (the caller's fallback).
         counts (tuple[int, ...]): Tokens at each priority level ``0..L`` (``counts[L]`` for the
             first group).
+        revealed (int): First-group tokens left visible by ``visible_slots`` (step 4).
     """
     mask: Optional[np.ndarray]
     counts: Tuple[int, ...]
+    revealed: int = 0
 
 
 def hand_arm_backend(spec: HandArmSpec, maps: np.ndarray) -> str:
@@ -200,4 +215,44 @@ def hand_arm_token_mask(maps: np.ndarray, geometry, t_slots: int, budget: int,
         mask, counts = hand_arm_priority.hand_arm_mask(maps, geometry, t_slots, budget, spec)
     else:
         mask, counts = hand_arm_numpy.hand_arm_mask(maps, geometry, t_slots, budget, spec)
-    return HandArmMask(mask, tuple(counts))
+    if mask is None or not spec.visible_slots:
+        return HandArmMask(mask, tuple(counts))
+    first = hand_arm_coverage(maps, geometry, t_slots, spec)[0] >= spec.coverage_thr
+    if spec.dilation:
+        first = hand_arm_numpy.dilate(first, spec.dilation)
+    shape = np.shape(mask)
+    mask, revealed = reveal_slots(np.asarray(mask).reshape(first.shape), first,
+                                  spec.visible_slots)
+    return HandArmMask(mask.reshape(shape), tuple(counts), revealed)
+
+
+def reveal_slots(mask: np.ndarray, member: np.ndarray,
+                 visible_slots: int) -> Tuple[np.ndarray, int]:
+    """Step 4: leave ``member`` tokens of random time slots visible, keeping the mask's count.
+
+    Random draws use NumPy's global state (``numpy.random``), as the selection does, so a
+    seeded pipeline gives the same masks.
+
+    Args:
+        mask (np.ndarray): ``(T', Hp, Wp)`` bool, True = masked.
+        member (np.ndarray): ``(T', Hp, Wp)`` bool, the first priority group's tokens.
+        visible_slots (int): Time slots to reveal (all of them when it exceeds ``T'``).
+
+    Returns:
+        tuple[np.ndarray, int]: The new ``(T', Hp, Wp)`` mask (same count of True) and the
+        number of tokens revealed (fewer than the slots' members when too few other tokens are
+        left visible to take their place).
+    """
+    t_slots = mask.shape[0]
+    slots = np.random.permutation(t_slots)[:min(int(visible_slots), t_slots)]
+    keep = np.zeros_like(member)
+    keep[slots] = member[slots]
+    flat = mask.reshape(-1).copy()
+    reveal = np.flatnonzero(flat & keep.reshape(-1))
+    spare = np.flatnonzero(~flat & ~keep.reshape(-1))
+    n = min(len(reveal), len(spare))
+    if n < len(reveal):
+        reveal = reveal[np.random.permutation(len(reveal))[:n]]
+    flat[reveal] = False
+    flat[spare[np.random.permutation(len(spare))[:n]]] = True
+    return flat.reshape(mask.shape), int(n)

@@ -8,11 +8,12 @@ from .config_sample import (MASK_TRANSFORMS, override_pipeline, packed_sample, r
 from .masks import PART_COLOURS, draw_masks, write_mp4, write_png
 from .pretrainer import CheckpointMismatchError, load_pretrainer, load_pretrainer_checkpoint
 from .reconstruction import (BANNER_HEIGHT, HEADER_HEIGHT, LABEL_WIDTH, MASK_GREY, ROW_NAMES,
-                             draw_reconstruction, figure_size, reconstruct, unpatchify)
+                             draw_reconstruction, figure_size, reconstruct, stack_images,
+                             unpatchify)
 
 __all__ = [
     'BANNER_HEIGHT', 'HEADER_HEIGHT', 'LABEL_WIDTH', 'MASK_GREY', 'ROW_NAMES',
-    'draw_reconstruction', 'figure_size', 'reconstruct', 'unpatchify', 'MASK_TRANSFORMS',
+    'draw_reconstruction', 'figure_size', 'reconstruct', 'stack_images', 'unpatchify', 'MASK_TRANSFORMS',
     'override_pipeline', 'packed_sample', 'run_transforms', 'sample_transforms', 'PART_COLOURS',
     'draw_masks', 'write_mp4', 'write_png', 'CheckpointMismatchError', 'load_pretrainer',
     'load_pretrainer_checkpoint'

@@ -19,7 +19,7 @@ from ..models.utils.tokens import patchify, token_grid
 
 __all__ = [
     'BANNER_HEIGHT', 'HEADER_HEIGHT', 'LABEL_WIDTH', 'MASK_GREY', 'ROW_NAMES',
-    'draw_reconstruction', 'figure_size', 'reconstruct', 'unpatchify'
+    'draw_reconstruction', 'figure_size', 'reconstruct', 'stack_images', 'unpatchify'
 ]
 
 #: Rows of the figure, top to bottom.
@@ -217,3 +217,26 @@ def draw_reconstruction(result: dict, scale: Optional[int] = None, title: str = 
     _put(image, title, (6, 17))
     _put(image, stats, (6, 37))
     return image
+
+
+def stack_images(images: Sequence[np.ndarray], gap: int = 6) -> np.ndarray:
+    """Figures one below the other on white, narrower ones padded on the right.
+
+    Args:
+        images (Sequence[np.ndarray]): ``(H_i, W_i, C)`` uint8 figures, same ``C``.
+        gap (int): White rows between two figures. Defaults to 6.
+
+    Returns:
+        np.ndarray: ``(sum H_i + gaps, max W_i, C)`` uint8.
+    """
+    if not images:
+        raise ValueError('stack_images needs at least one image')
+    width = max(image.shape[1] for image in images)
+    channels = images[0].shape[2]
+    rows = []
+    for i, image in enumerate(images):
+        if i:
+            rows.append(np.full((gap, width, channels), 255, np.uint8))
+        pad = np.full((image.shape[0], width - image.shape[1], channels), 255, np.uint8)
+        rows.append(np.concatenate([image, pad], 1))
+    return np.concatenate(rows, 0)

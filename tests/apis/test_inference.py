@@ -16,7 +16,7 @@ from signmae_mm.apis import (class_names, inference_sign_recognizer, init_sign_r
 from signmae_mm.demo import write_demo_dataset
 
 REPO = Path(__file__).resolve().parents[2]
-FINETUNE = REPO / 'configs' / 'demo' / 'vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py'
+FINETUNE = REPO / 'configs' / 'demo' / 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py'
 HEATMAP = REPO / 'configs' / 'heatmap' / 'heatmap-c3d_nla63-112px_16x4x1_wlasl2000.py'
 NAMES = [f'sign_{k}' for k in range(10)]
 

@@ -22,24 +22,25 @@ from signmae_mm.evaluation import SignAccMetric
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / 'configs'
 DEMO = CONFIGS / 'demo'
-HANDARM = DEMO / 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py'
-TUBE = DEMO / 'signmae-tube_vit-tiny-p16_8x2x1_signdemo.py'
-RANDOM = DEMO / 'signmae-random_vit-tiny-p16_8x2x1_signdemo.py'
-FINETUNE = DEMO / 'vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py'
-SCRATCH = DEMO / 'vit-tiny-p16_scratch_8x2x1_signdemo.py'
+HANDARM = DEMO / 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py'
+TUBE = DEMO / 'signmae-tube_vit-tiny-p8_8x2x1_signdemo.py'
+RANDOM = DEMO / 'signmae-random_vit-tiny-p8_8x2x1_signdemo.py'
+FINETUNE = DEMO / 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py'
+SCRATCH = DEMO / 'vit-tiny-p8_scratch_8x2x1_signdemo.py'
 PRETRAIN = [HANDARM, TUBE, RANDOM]
 ALL = PRETRAIN + [FINETUNE, SCRATCH]
 REAL_PRETRAIN = CONFIGS / 'signmae_pretrain.py'
 REAL_FINETUNE = CONFIGS / 'signmae' / 'vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py'
 BASES = {
     HANDARM: "_base_ = ['../signmae_pretrain.py']",
-    TUBE: "_base_ = ['./signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py']",
-    RANDOM: "_base_ = ['./signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py']",
+    TUBE: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
+    RANDOM: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
     FINETUNE: "_base_ = ['../signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py']",
-    SCRATCH: "_base_ = ['./vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py']",
+    SCRATCH: "_base_ = ['./vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py']",
 }
 # The clip geometry that the demo configs shrink (everything else of a transform is the base's).
-GEOMETRY_KEYS = {'clip_len', 'frame_interval', 'input_size', 'scale', 'crop_size'}
+GEOMETRY_KEYS = {'clip_len', 'frame_interval', 'input_size', 'scale', 'crop_size', 'patch_size',
+                 'tubelet_size'}
 #: mmengine's report of the documented exception (see configs/signmae/README.md).
 NORM_EXCEPTION = dict(unexpected={'norm.weight', 'norm.bias'},
                       missing={'fc_norm.weight', 'fc_norm.bias'})
@@ -77,9 +78,11 @@ def test_pretraining_shrinks_the_entry_point_only():
     demo, real = _cfg(HANDARM), _cfg(REAL_PRETRAIN)
     backbone = demo.model.backbone
     assert (backbone.img_size, backbone.num_frames) == (64, 8)
+    assert (backbone.patch_size, backbone.tubelet_size) == (8, 4)
     assert backbone.embed_dims <= 192 and 4 <= backbone.depth <= 6
     # The model differs only in sizes.
-    size_keys = {'img_size', 'num_frames', 'embed_dims', 'depth', 'num_heads'}
+    size_keys = {'img_size', 'num_frames', 'embed_dims', 'depth', 'num_heads', 'patch_size',
+                 'tubelet_size'}
     assert _without(backbone, size_keys) == _without(real.model.backbone, size_keys)
     assert _without(demo.model.neck, size_keys) == _without(real.model.neck, size_keys)
     assert _without(demo.model, {'backbone', 'neck'}) == _without(real.model,
@@ -99,6 +102,7 @@ def test_pretraining_shrinks_the_entry_point_only():
     assert (sample['clip_len'], sample['frame_interval']) == (8, 2)
     assert by_type['SegmentGuidedHandMask']['input_size'] == (8, 64, 64)
     assert by_type['SegmentGuidedHandMask']['ratio'] == 0.9
+    assert by_type['SegmentGuidedHandMask']['visible_slots'] == 1
     # Same optimiser and schedule shape, shorter.
     assert demo.optim_wrapper.optimizer.betas == real.optim_wrapper.optimizer.betas
     assert demo.optim_wrapper.paramwise_cfg == real.optim_wrapper.paramwise_cfg
@@ -116,7 +120,9 @@ def test_masking_twins_differ_only_in_the_mask(path, mask):
     assert len(pairs) == len(_pipeline(hand))
     for a, b in pairs:
         if a['type'] == 'SegmentGuidedHandMask':
-            assert b['type'] == mask and _without(a, {'type'}) == _without(b, {'type'})
+            # the hand-arm mask's own argument goes with it
+            assert b['type'] == mask and 'visible_slots' not in b
+            assert _without(a, {'type', 'visible_slots'}) == _without(b, {'type'})
         else:
             assert a == b
     skip = {'train_pipeline', 'train_dataloader', 'filename'}
@@ -132,7 +138,7 @@ def test_finetuning_shrinks_the_real_finetuning_and_fits_the_demo_encoder():
         assert model.backbone[key] == pre.model.backbone[key], key
     # The real recipe: same regularisation, blending, head, optimiser constructor, metric set.
     size_keys = {'img_size', 'num_frames', 'embed_dims', 'depth', 'num_heads', 'init_cfg',
-                 'drop_path_rate'}
+                 'drop_path_rate', 'patch_size', 'tubelet_size'}
     assert _without(model.backbone, size_keys) == _without(real.model.backbone, size_keys)
     assert model.backbone.drop_path_rate == 0  # stated: no stochastic depth at 4 blocks
     assert model.cls_head.num_classes == 10
@@ -190,9 +196,9 @@ def test_builds_through_the_registries(path, demo_set):
     assert tuple(sample['inputs'].shape) == (1, 3, 8, 64, 64)
     if path in PRETRAIN:
         mask = np.asarray(sample['data_samples'].mask)
-        assert mask.shape == (4 * 4 * 4, )
-        # The tube mask masks the same cells in each of the 4 time slots (int(0.9 * 16) = 14).
-        assert mask.sum() == (4 * 14 if path == TUBE else round(0.9 * mask.size))
+        assert mask.shape == (2 * 8 * 8, )
+        # The tube mask masks the same cells in both time slots (int(0.9 * 64) = 57).
+        assert mask.sum() == (2 * 57 if path == TUBE else round(0.9 * mask.size))
         assert model.backbone.pos_embed.shape[1] == mask.size
     else:
         assert isinstance(METRICS.build(cfg.test_evaluator), SignAccMetric)
@@ -253,9 +259,24 @@ def test_run_demo_end_to_end(demo_set, tmp_path):
                                        ['data_list'])
     assert rows['per-instance top-1'][1] == pytest.approx(
         100 * baseline['acc/per_instance_top1'], abs=0.01)
-    # The reconstruction picture of a test clip, from the pretraining checkpoint.
+    # What pretraining learned: the probes' rows are tools/linear_probe.py's figures,
+    # pretrained / random encoder, mean-pooled then all tokens.
+    probes = {w: json.loads((work / f'probe_{w}.json').read_text())['probes']
+              for w in ('pretrained', 'random')}
+    row = re.search(r'^\s+per-instance top-1\s+([\d.]+) /\s+([\d.]+)\s+([\d.]+) /\s+([\d.]+)$',
+                    out, flags=re.M)
+    assert row, out[-3000:]
+    key = 'acc/per_instance_top1'
+    expected = [100 * probes[w][p][key] for p in ('mean', 'tokens')
+                for w in ('pretrained', 'random')]
+    assert [float(v) for v in row.groups()] == pytest.approx(expected, abs=0.01)
+    assert probes['pretrained']['tokens']['feature_dim'] == 128 * 2 * 8 * 8  # C x tokens
+    # how large a hand is in tokens, computed from the test clips' sign annotations
+    hand = re.search(r'a hand spans ([\d.]+) tokens across', out)
+    assert hand and 0.5 < float(hand.group(1)) < 3, out[-3000:]
+    # The reconstruction picture: the first test clip of each sign of the shape pair.
     assert (work / 'reconstruction.png').stat().st_size > 0
-    assert re.search(r'loss_rec [\d.]+ .*floor [\d.]+', out), out[-3000:]
+    assert len(re.findall(r'loss_rec [\d.]+ .*floor [\d.]+', out)) == 2, out[-3000:]
 
 
 def test_run_demo_refuses_a_set_of_other_geometry(tmp_path):

@@ -16,13 +16,14 @@ from mmengine.runner import save_checkpoint
 import signmae_mm  # noqa: F401  (compat fixes before mmaction)
 from mmaction.registry import MODELS
 from signmae_mm.demo import write_demo_dataset
-from signmae_mm.evaluation import encoder_features, linear_probe
+from signmae_mm.evaluation import (POOLINGS, encoder_features, linear_probe, linear_probes,
+                                   pooled_features)
 from signmae_mm.evaluation.linear_probe import _build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CFG = ROOT / 'configs' / 'demo'
-PRETRAIN = DEMO_CFG / 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py'
-FINETUNE = DEMO_CFG / 'vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py'
+PRETRAIN = DEMO_CFG / 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py'
+FINETUNE = DEMO_CFG / 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py'
 
 
 @pytest.fixture(scope='module')
@@ -103,3 +104,53 @@ def test_tool(demo, checkpoint, tmp_path):
     proc = subprocess.run(cmd[:3] + [str(tmp_path / 'missing.pth')] + cmd[4:], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and 'missing.pth does not exist' in proc.stderr
+
+
+def _tokens(cfg) -> int:
+    b = cfg.model.backbone
+    return (b.num_frames // b.tubelet_size) * (b.img_size // b.patch_size)**2
+
+
+def test_token_read_out_is_every_token_of_the_same_pass(demo, checkpoint):
+    cfg = Config.fromfile(str(FINETUNE))
+    model = _build_model(cfg, str(checkpoint), 'cpu')
+    feats, y = pooled_features(model, cfg, demo.ann_files['train'], demo.video_prefix, POOLINGS)
+    width, n = cfg.model.backbone.embed_dims, _tokens(cfg)
+    assert feats['tokens'].shape == (8, n * width) and feats['mean'].shape == (8, width)
+    # the mean read-out of the token pass is the backbone's own pooled feature ...
+    pooled, labels = encoder_features(model, cfg, demo.ann_files['train'], demo.video_prefix)
+    np.testing.assert_allclose(feats['mean'], pooled, rtol=1e-4, atol=1e-5)
+    assert y.tolist() == labels.tolist()
+    # ... and the token features are what it pools: fc_norm of their mean
+    tokens = torch.from_numpy(feats['tokens']).reshape(8, n, width)
+    with torch.no_grad():
+        np.testing.assert_allclose(model.backbone.fc_norm(tokens.mean(1)).numpy(), pooled,
+                                   rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match='poolings must be some of'):
+        pooled_features(model, cfg, demo.ann_files['train'], demo.video_prefix, ('max', ))
+
+
+def test_both_probes_from_one_pass(demo, checkpoint):
+    res = linear_probes(str(FINETUNE), str(checkpoint), demo.ann_files['train'],
+                        demo.ann_files['test'], demo.video_prefix)
+    cfg = Config.fromfile(str(FINETUNE))
+    assert set(res) == set(POOLINGS)
+    assert res['mean']['feature_dim'] == cfg.model.backbone.embed_dims
+    assert res['tokens']['feature_dim'] == cfg.model.backbone.embed_dims * _tokens(cfg)
+    single = linear_probe(str(FINETUNE), str(checkpoint), demo.ann_files['train'],
+                          demo.ann_files['test'], demo.video_prefix, pooling='tokens')
+    np.testing.assert_allclose(single['scores'], res['tokens']['scores'], atol=1e-5)
+
+
+def test_tool_writes_both_read_outs(demo, checkpoint, tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    out = tmp_path / 'probes.json'
+    cmd = [sys.executable, str(ROOT / 'tools' / 'linear_probe.py'), str(FINETUNE), 'none',
+           demo.ann_files['train'], demo.ann_files['test'], '--video-prefix',
+           demo.video_prefix, '--pooling', 'mean', 'tokens', '--out', str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'linear probe (mean)' in proc.stdout and 'linear probe (tokens)' in proc.stdout
+    res = json.loads(out.read_text())
+    assert set(res['probes']) == {'mean', 'tokens'} and res['settings']['checkpoint'] == 'none'
+    assert all(res['probes'][p]['num_test'] == 2 for p in ('mean', 'tokens'))

@@ -19,15 +19,17 @@ from mmaction.structures import ActionDataSample
 REPO = Path(__file__).resolve().parents[2]
 LEGACY = REPO / 'tests' / 'data' / 'legacy'
 DEMO = REPO / 'configs' / 'demo'
-# The same overrides as tests/data/legacy/make_legacy_checkpoints.py used.
+# The same overrides as tests/data/legacy/make_legacy_checkpoints.py used, plus the clip geometry
+# of the demo configs of the day (16-px patches, 2-frame tubelets; they now use 8 and 4).
 CASES = {
     'signmae-handarm_demo_pretrainer': (
-        DEMO / 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py',
-        dict(backbone=dict(embed_dims=16, depth=1, num_heads=2),
+        DEMO / 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py',
+        dict(backbone=dict(embed_dims=16, depth=1, num_heads=2, patch_size=16, tubelet_size=2),
              neck=dict(embed_dims=8, depth=1, num_heads=1))),
     'vit_demo_recognizer': (
-        DEMO / 'vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py',
-        dict(backbone=dict(embed_dims=16, depth=1, num_heads=2, init_cfg=None),
+        DEMO / 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py',
+        dict(backbone=dict(embed_dims=16, depth=1, num_heads=2, init_cfg=None, patch_size=16,
+                           tubelet_size=2),
              cls_head=dict(in_channels=16))),
 }
 

@@ -57,10 +57,10 @@ def test_full_cover_is_one_and_the_fallback_draws_nothing():
         spec = _spec(backend=backend)
         cov = hand_arm_coverage(maps, WHOLE, 2, spec)
         assert cov.shape == (2, 2, 8, 8) and (cov[0] == 1).all() and (cov[1] == 0).all()
-        mask, counts = hand_arm_token_mask(maps, WHOLE, 2, 100, spec)
+        mask, counts, _ = hand_arm_token_mask(maps, WHOLE, 2, 100, spec)
         assert counts == (0, 0, 128) and mask.sum() == 100
         state = np.random.get_state()[1].copy()
-        mask, counts = hand_arm_token_mask(np.zeros_like(maps), WHOLE, 2, 100, spec)
+        mask, counts, _ = hand_arm_token_mask(np.zeros_like(maps), WHOLE, 2, 100, spec)
         assert mask is None and counts == (128, 0, 0)
         np.testing.assert_array_equal(np.random.get_state()[1], state)
 
@@ -96,3 +96,44 @@ def test_both_backends_give_the_same_masks_from_the_same_state(kwargs):
         np.testing.assert_array_equal(a.mask, b.mask)
         assert a.mask is None or a.mask.sum() == budget
     assert ties <= 3
+
+
+@pytest.mark.parametrize('backend', ['auto', 'numpy'])
+def test_visible_slots_leave_the_hands_of_whole_slots_visible(backend):
+    # the hands cover two columns of every frame, the arms nothing
+    maps = np.zeros((8, P, 8, 8), np.uint8)
+    maps[:, HANDS_ARMS[0][0], :, :2] = 255
+    t_slots, budget = 4, 230  # 4 x 8 x 8 = 256 tokens, 90 % masked
+    plain = hand_arm_token_mask(maps, WHOLE, t_slots, budget, _spec(backend=backend))
+    assert plain.mask.reshape(t_slots, 8, 8)[:, :, :2].all() and plain.revealed == 0
+
+    np.random.seed(3)
+    out = hand_arm_token_mask(maps, WHOLE, t_slots, budget, _spec(backend=backend,
+                                                                  visible_slots=1))
+    mask = out.mask.reshape(t_slots, 8, 8)
+    assert out.mask.sum() == budget and out.counts == plain.counts
+    seen = ~mask[:, :, :2].reshape(t_slots, -1)
+    # every hand token of exactly one slot is visible, none of the others'
+    assert sorted(seen.all(1).tolist()) == [False] * 3 + [True] and seen.sum() == 16
+    assert out.revealed == 16
+    # the freed budget went to other tokens: 26 visible in all, 16 of them hands
+    assert (~mask[:, :, 2:]).sum() == 26 - 16
+    np.random.seed(3)
+    again = hand_arm_token_mask(maps, WHOLE, t_slots, budget, _spec(backend=backend,
+                                                                    visible_slots=1))
+    np.testing.assert_array_equal(again.mask, out.mask)  # seeded: the same mask
+
+
+def test_visible_slots_reveal_only_what_other_tokens_can_replace():
+    # hands everywhere: no other token can take a revealed one's place, so none is revealed
+    maps = np.zeros((4, P, 8, 8), np.uint8)
+    maps[:, HANDS_ARMS[0][0]] = 255
+    out = hand_arm_token_mask(maps, WHOLE, 2, 100, _spec(visible_slots=2))
+    assert out.mask.sum() == 100 and out.revealed == 0
+    # hands on half of each frame, 100 of 128 masked: 28 others can swap in for 64 hand tokens
+    maps[:, HANDS_ARMS[0][0], :, 4:] = 0
+    out = hand_arm_token_mask(maps, WHOLE, 2, 100, _spec(visible_slots=2))
+    assert out.mask.sum() == 100 and out.revealed == 28
+    assert out.mask.reshape(2, 8, 8)[:, :, 4:].all()  # every other token is masked now
+    with pytest.raises(ValueError, match='visible_slots'):
+        _spec(visible_slots=-1)

@@ -19,8 +19,8 @@ from signmae_mm.testing import write_video
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / 'tests' / 'data'
-PRETRAIN = REPO / 'configs' / 'folder' / 'signmae-handarm_vit-tiny-p16_8x2x1_folder.py'
-FINETUNE = REPO / 'configs' / 'folder' / 'vit-tiny-p16_signmae-handarm-pre_8x2x1_folder.py'
+PRETRAIN = REPO / 'configs' / 'folder' / 'signmae-handarm_vit-tiny-p8_8x2x1_folder.py'
+FINETUNE = REPO / 'configs' / 'folder' / 'vit-tiny-p8_signmae-handarm-pre_8x2x1_folder.py'
 CLIP = 18
 
 

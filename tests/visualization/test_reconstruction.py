@@ -27,10 +27,10 @@ from signmae_mm.visualization import (BANNER_HEIGHT, HEADER_HEIGHT, LABEL_WIDTH,
                                       load_pretrainer, packed_sample, reconstruct, unpatchify)
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'demo' / 'signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py'
+CONFIG = REPO / 'configs' / 'demo' / 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py'
 TOOL = REPO / 'tools' / 'visualize_reconstruction.py'
-SIZE, FRAMES, PATCH, TUBELET = 64, 8, 16, 2
-GRID = (FRAMES // TUBELET, SIZE // PATCH, SIZE // PATCH)  # (4, 4, 4)
+SIZE, FRAMES, PATCH, TUBELET = 64, 8, 8, 4
+GRID = (FRAMES // TUBELET, SIZE // PATCH, SIZE // PATCH)  # (2, 8, 8)
 PIPE = 'train_dataloader.dataset.pipeline'
 
 
@@ -168,7 +168,7 @@ def test_reconstruct_keeps_visible_tokens_and_reports_the_models_loss(cfg, sampl
     assert model.training  # the train/eval state is restored
     clip, recon, mask = result['clip'], result['reconstruction'], result['mask']
     assert clip.shape == recon.shape == (FRAMES, SIZE, SIZE, 3) and clip.dtype == np.uint8
-    assert result['grid'] == GRID and mask.shape == (64, ) and mask.dtype == bool
+    assert result['grid'] == GRID and mask.shape == (int(np.prod(GRID)), ) and mask.dtype == bool
     # The clip is the pipeline's frames (normalisation undone), in their channel order.
     frames = data['inputs'][0].permute(1, 2, 3, 0).numpy()
     assert np.abs(clip.astype(int) - frames.astype(int)).max() <= 1
@@ -208,12 +208,13 @@ def test_drawing_has_three_rows_one_column_per_slot(cfg, samples):
     def up(frame):
         return frame.repeat(scale, 0).repeat(scale, 1)
 
-    slot = 1  # its first frame is frame 2
-    np.testing.assert_array_equal(cell(0, slot), up(result['clip'][2]))
-    np.testing.assert_array_equal(cell(2, slot), up(result['reconstruction'][2]))
+    slot = 1
+    first = slot * TUBELET  # the first frame of the slot
+    np.testing.assert_array_equal(cell(0, slot), up(result['clip'][first]))
+    np.testing.assert_array_equal(cell(2, slot), up(result['reconstruction'][first]))
     masked = up(result['mask'].reshape(GRID)[slot].repeat(PATCH, 0).repeat(PATCH, 1))
     np.testing.assert_array_equal(cell(1, slot)[masked], MASK_GREY)
-    np.testing.assert_array_equal(cell(1, slot)[~masked], up(result['clip'][2])[~masked])
+    np.testing.assert_array_equal(cell(1, slot)[~masked], up(result['clip'][first])[~masked])
     assert image[:BANNER_HEIGHT].min() < 64  # the banner has text (loss, floor)
 
 
@@ -258,7 +259,7 @@ def test_tool_draws_a_checkpoint_on_a_dataset_sample(cfg, demo, tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert f'wrote {out}' in proc.stdout
     png = cv2.imread(str(out))
-    assert png.shape == (BANNER_HEIGHT + HEADER_HEIGHT + 3 * 128, LABEL_WIDTH + 4 * 128, 3)
+    assert png.shape == (BANNER_HEIGHT + HEADER_HEIGHT + 3 * 128, LABEL_WIDTH + GRID[0] * 128, 3)
     found = re.search(r'loss_rec ([\d.]+)\s+floor ([\d.]+)\s+mask (\w+)', proc.stdout)
     assert found, proc.stdout
     # The same sample and seed in this process give the printed numbers: the mask is seeded.
@@ -312,3 +313,23 @@ def test_tool_rejects_a_checkpoint_of_another_architecture(cfg, demo, tmp_path):
     assert not out.exists()
     with pytest.raises(CheckpointMismatchError, match='4 unexpected keys'):
         load_pretrainer(cfg, str(checkpoint))
+
+
+def test_tool_draws_several_videos_one_below_the_other(cfg, demo, tmp_path):
+    checkpoint = tmp_path / 'pretrain.pth'
+    save_checkpoint({'state_dict': build_model(cfg, seed=5).state_dict()}, str(checkpoint))
+    videos = sorted(Path(demo.video_prefix, 'train').glob('*.mp4'))[:2]
+    anns = [Path(demo.sign_ann_prefix, 'train', v.stem + '.npz') for v in videos]
+    out = tmp_path / 'pair.png'
+    proc = _run_tool(CONFIG, checkpoint, '--video', *videos, '--sign-ann', *anns, '--out', out,
+                     '--cfg-options', *cli_options(demo))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    height, width = figure_size(reconstruct(load_pretrainer(cfg, str(checkpoint)),
+                                            packed_sample(cfg, video=str(videos[0]),
+                                                          sign_ann=str(anns[0]))[0]))
+    assert cv2.imread(str(out)).shape[:2] == (2 * height + 6, width)  # 6 white rows between
+    for video in videos:  # one line per clip, named
+        assert re.search(rf'{video.name}: loss_rec [\d.]+\s+floor', proc.stdout), proc.stdout
+    # one annotation per video, or a clear stop before any work
+    proc = _run_tool(CONFIG, checkpoint, '--video', *videos, '--sign-ann', anns[0], '--out', out)
+    assert proc.returncode == 2 and '2 --video but 1 --sign-ann' in proc.stderr

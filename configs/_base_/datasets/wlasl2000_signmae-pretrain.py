@@ -18,10 +18,14 @@ train_pipeline = [
         random_crop=False,
         max_wh_scale_gap=1),
     dict(type='Resize', scale=(_base_.img_size, _base_.img_size), keep_ratio=False),
-    # The masking twins (tube, random) replace this transform's `type` and nothing else.
+    # The masking twins (tube, random) replace this transform's `type` and drop its own
+    # `visible_slots`. visible_slots=1: the hands of one random time slot stay visible; with
+    # every hand token masked in every slot the encoder never sees a hand, and learns nothing of
+    # its shape (configs/demo/README.md has the probes that show it).
     dict(
         type='SegmentGuidedHandMask',
         ratio=mask_ratio,
+        visible_slots=1,
         tubelet_size=_base_.tubelet_size,
         patch_size=_base_.patch_size,
         input_size=(_base_.num_frames, _base_.img_size, _base_.img_size)),

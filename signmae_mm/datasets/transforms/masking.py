@@ -191,7 +191,10 @@ class SegmentGuidedHandMask(_BaseTokenMask):
     :mod:`.clip_geometry`), and masks exactly ``round(ratio * N)`` tokens (rounded half up) by
     :func:`signmae_mm.ops.hand_arm.hand_arm_token_mask`: the tokens that show the first priority
     group (the hands, by default), then the next (the arms), then uniformly random others (the
-    method, step by step: :mod:`signmae_mm.ops.hand_arm`). A horizontal flip moves the
+    method, step by step: :mod:`signmae_mm.ops.hand_arm`). With ``visible_slots``, the first
+    group's tokens of that many random time slots stay visible (other tokens are masked in their
+    place, so the count is the same; ``mask_revealed_tokens`` records how many), so that the
+    encoder sees a hand in one slot and has to predict it in the others. A horizontal flip moves the
     subject's left hand to the mirrored place without renaming it; that does not matter as long
     as both hands are in the same priority group, as by default.
 
@@ -225,6 +228,8 @@ class SegmentGuidedHandMask(_BaseTokenMask):
         tubelet_size (int): Frames per token. Defaults to 2.
         patch_size (int | tuple[int, int]): Pixels per token side. Defaults to 16.
         input_size (Sequence[int], optional): ``(T, H, W)`` every clip must have.
+        visible_slots (int): Time slots per clip (drawn at random) in which the first priority
+            group's tokens stay visible. Defaults to 0: masked in every slot.
     """
 
     mask_type = 'hand_arm'
@@ -239,7 +244,8 @@ class SegmentGuidedHandMask(_BaseTokenMask):
                  backend: str = 'auto',
                  tubelet_size: int = 2,
                  patch_size: Union[int, Tuple[int, int]] = 16,
-                 input_size: Optional[Sequence[int]] = None) -> None:
+                 input_size: Optional[Sequence[int]] = None,
+                 visible_slots: int = 0) -> None:
         super().__init__(ratio, tubelet_size, patch_size, input_size)
         if priority_groups is None:
             priority_groups = DEFAULT_PRIORITY_GROUPS
@@ -264,13 +270,15 @@ class SegmentGuidedHandMask(_BaseTokenMask):
                 dilation=int(dilation),
                 temporal_pool=temporal_pool,
                 map_scale=PART_MAP_SCALE,
-                backend=backend)
+                backend=backend,
+                visible_slots=int(visible_slots))
         except (ValueError, RuntimeError) as e:
             raise type(e)(str(e).replace('HandArmSpec', 'SegmentGuidedHandMask')) from None
         self.coverage_thr = self.spec.coverage_thr
         self.dilation = self.spec.dilation
         self.temporal_pool = temporal_pool
         self.backend = backend
+        self.visible_slots = self.spec.visible_slots
 
     def token_coverage(self, results: dict) -> np.ndarray:
         """Covered fraction of every token by every priority group.
@@ -316,8 +324,9 @@ class SegmentGuidedHandMask(_BaseTokenMask):
         t_slots, hp, wp = self._grid_of(size, results.get('filename', ''))
         budget = round_half_up(self.ratio * t_slots * hp * wp)
         maps = np.ascontiguousarray(self._checked_maps(results, size))
-        mask, counts = hand_arm_token_mask(maps, get_clip_geometry(results), t_slots, budget,
-                                           self.spec)
+        mask, counts, revealed = hand_arm_token_mask(maps, get_clip_geometry(results), t_slots,
+                                                     budget, self.spec)
+        results['mask_revealed_tokens'] = revealed
         results['mask_priority_tokens'] = {
             name: counts[-1 - i] for i, name in enumerate(self.priority_names)
         }
@@ -334,5 +343,5 @@ class SegmentGuidedHandMask(_BaseTokenMask):
         return (f'{type(self).__name__}(ratio={self.ratio}, priority_groups={groups}, '
                 f'coverage_thr={self.coverage_thr}, dilation={self.dilation}, '
                 f'temporal_pool={self.temporal_pool!r}, backend={self.backend!r}, '
-                f'tubelet_size={self.tubelet_size}, '
+                f'visible_slots={self.visible_slots}, tubelet_size={self.tubelet_size}, '
                 f'patch_size={self.patch_size}, input_size={self.input_size})')

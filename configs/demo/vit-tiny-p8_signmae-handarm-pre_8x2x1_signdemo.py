@@ -1,9 +1,9 @@
 # Finetuning the demo's SignMAE-pretrained tiny ViT on the demo set (10 signs) with mmaction2's
 # stock Recognizer3D + VisionTransformer + TimeSformerHead: the real finetuning recipe
 # (configs/signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py) at the demo's sizes.
-#   mim train mmaction configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py
-#   mim test mmaction configs/demo/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py \
-#       --checkpoint work_dirs/vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo/epoch_<N>.pth
+#   mim train mmaction configs/demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py
+#   mim test mmaction configs/demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py \
+#       --checkpoint work_dirs/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo/epoch_<N>.pth
 # The encoder comes from the demo pretraining run (its last checkpoint, by the `backbone.` keys);
 # another one: --cfg-options model.backbone.init_cfg.checkpoint=PATH.
 #
@@ -16,19 +16,23 @@ _base_ = ['../signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py']
 
 num_classes = 10
 img_size = 64
+patch_size = 8
 num_frames = 8
+tubelet_size = 4
 frame_interval = 2
 embed_dims = 128
 depth = 4
 max_epochs = 20
 warmup_epochs = 2
 
-pretrained = 'work_dirs/signmae-handarm_vit-tiny-p16_8x2x1_signdemo/epoch_26.pth'
-# The encoder of configs/demo/signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py.
+pretrained = 'work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_signdemo/epoch_26.pth'
+# The encoder of configs/demo/signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py.
 model = dict(
     backbone=dict(
         img_size=img_size,
+        patch_size=patch_size,
         num_frames=num_frames,
+        tubelet_size=tubelet_size,
         embed_dims=embed_dims,
         depth=depth,
         num_heads=4,

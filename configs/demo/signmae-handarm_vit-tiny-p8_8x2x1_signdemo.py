@@ -1,22 +1,34 @@
 # SignMAE hand-arm pretraining on the built-in demo set, sized for a CPU: the entry-point recipe
 # (configs/signmae_pretrain.py: VideoMAE, hand-arm mask 0.9) with a tiny ViT (128 wide, 4 blocks),
-# 8 frames x interval 2 of 64x64 (the demo clips: 16 frames of 64x64; 4 x 4 x 4 = 64 tokens).
+# 8 frames x interval 2 of 64x64 (the demo clips: 16 frames of 64x64) in tokens of 4 x 8 x 8
+# pixels (2 x 8 x 8 = 128 tokens), so that a hand spans more than one token across (1.4, as
+# configs/demo/README.md measures; 0.7 in 16-px patches, where its shape was a few pixels of
+# one token).
 #   python tools/make_demo_data.py data/demo
-#   mim train mmaction configs/demo/signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py
+#   mim train mmaction configs/demo/signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py
 # Only sizes, data paths and the schedule differ from the real config; the pipeline is the real
 # one with the clip geometry swapped in. On a CPU, clips per second buy the accuracy: at 64
 # tokens a step of 32 clips takes about 0.3 s on 2 cores (benchmarks/README.md).
 _base_ = ['../signmae_pretrain.py']
 
 img_size = 64
+patch_size = 8
 num_frames = 8
+tubelet_size = 4
 frame_interval = 2
 max_epochs = 26
 warmup_epochs = 2
 
 # Tiny encoder (128 wide, 4 blocks, 4 heads) and a 2-block decoder half as wide.
 model = dict(
-    backbone=dict(img_size=img_size, num_frames=num_frames, embed_dims=128, depth=4, num_heads=4),
+    backbone=dict(
+        img_size=img_size,
+        patch_size=patch_size,
+        num_frames=num_frames,
+        tubelet_size=tubelet_size,
+        embed_dims=128,
+        depth=4,
+        num_heads=4),
     neck=dict(embed_dims=64, depth=2, num_heads=2))
 
 # The demo set of tools/make_demo_data.py (same variable names as the base config).
@@ -30,7 +42,10 @@ __geometry = dict(
     SampleSignFrames=dict(clip_len=num_frames, frame_interval=frame_interval),
     MultiScaleCrop=dict(input_size=img_size, scales=(1, 0.875)),
     Resize=dict(scale=(img_size, img_size)),
-    SegmentGuidedHandMask=dict(input_size=(num_frames, img_size, img_size)))
+    SegmentGuidedHandMask=dict(
+        input_size=(num_frames, img_size, img_size),
+        patch_size=patch_size,
+        tubelet_size=tubelet_size))
 train_pipeline = [dict(t, **__geometry.get(t['type'], {})) for t in _base_.train_pipeline]
 train_dataloader = dict(
     batch_size=32,

@@ -1,7 +1,7 @@
 # The from-scratch twin of the demo finetuning: the same model, data and schedule, with the
 # encoder initialised as mmaction2's VisionTransformer does by default (no pretraining).
-#   mim train mmaction configs/demo/vit-tiny-p16_scratch_8x2x1_signdemo.py
-_base_ = ['./vit-tiny-p16_signmae-handarm-pre_8x2x1_signdemo.py']
+#   mim train mmaction configs/demo/vit-tiny-p8_scratch_8x2x1_signdemo.py
+_base_ = ['./vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py']
 
 pretrained = None
 # A list replaces the base's Pretrained init: VisionTransformer's own default init.

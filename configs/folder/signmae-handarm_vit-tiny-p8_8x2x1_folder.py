@@ -3,7 +3,7 @@
 #   python tools/convert_datasets.py folder data/my_signs/videos --out-dir data/my_signs/annotations
 # and its MediaPipe sign annotations in data/my_signs/sign_ann. Another folder:
 #   --cfg-options train_dataloader.dataset.ann_file=... (and .data_prefix.video / .sign_ann).
-_base_ = ['../demo/signmae-handarm_vit-tiny-p16_8x2x1_signdemo.py']
+_base_ = ['../demo/signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']
 
 train_dataloader = dict(
     dataset=dict(
