@@ -8,9 +8,9 @@ initialised one ("none"):
 * the same finetuning (``configs/demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py`` with
   the run's checkpoint, or its twin ``vit-tiny-p8_scratch_8x2x1_signdemo.py``) and a test on
   the demo test split, through ``mim train`` / ``mim test`` as a user's;
-* a frozen-encoder linear probe (``tools/linear_probe.py``: the encoder's pooled features of
-  the training and test clips, classified by a logistic regression), the standard
-  self-supervised evaluation, cheaper and more sensitive to what pretraining learned.
+* frozen-encoder linear probes (``tools/linear_probe.py``: the encoder's features of the
+  training and test clips, mean-pooled and all tokens, classified by a logistic regression), the
+  standard self-supervised evaluation, cheaper and more sensitive to what pretraining learned.
 
 Prints mean, standard deviation (over seeds) and range of per-instance and per-class top-1 and of
 the accuracy on the shape pairs and the motion pairs (classes that differ only in the hand shape,
@@ -25,8 +25,9 @@ Results are kept in ``WORK_DIR/results.json`` as they come; a second call with t
 
 Example (from the repository root, environment active)::
 
-    # the demo configs' schedules: 3 seeds x (3 masks x 2 ratios + none), about 4 CPU-hours
-    python benchmarks/ablate_masking.py --seeds 0 1 2
+    # the demo configs' schedules and mask ratio: 3 seeds x (hand-arm, tube, none)
+    python benchmarks/ablate_masking.py --seeds 0 1 2 --masks hand-arm tube none \
+        --mask-ratios 0.75 --jobs 2
     # half schedules, the 0.9 ratio only, two runs at a time (one torch thread each)
     python benchmarks/ablate_masking.py --seeds 0 1 2 --mask-ratios 0.9 --pretrain-epochs 13 \
         --finetune-epochs 10 --jobs 2 --work-dir work_dirs/ablate_masking_half
@@ -58,7 +59,8 @@ MASKS = ('hand-arm', 'tube', 'random', 'none')
 METRICS = (('acc/per_instance_top1', 'top-1'), ('acc/per_class_top1', 'per-class'),
            ('acc/shape_pairs_top1', 'shape pairs'), ('acc/motion_pairs_top1', 'motion pairs'))
 #: What each run is evaluated by: finetuning (``ft``) and the frozen-encoder probe (``probe``).
-EVALS = (('ft', 'finetuned'), ('probe', 'linear probe'))
+EVALS = (('ft', 'finetuned'), ('probe', 'linear probe, mean-pooled'),
+         ('probe_tokens', 'linear probe, all tokens'))
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,7 +71,7 @@ def parse_args() -> argparse.Namespace:
                         help='training seeds (randomness.seed of every run)')
     parser.add_argument('--masks', nargs='+', default=list(MASKS), choices=MASKS,
                         help='pretraining masks to compare; "none" = no pretraining')
-    parser.add_argument('--mask-ratios', type=float, nargs='+', default=[0.9, 0.75],
+    parser.add_argument('--mask-ratios', type=float, nargs='+', default=[0.75, 0.9],
                         help='mask ratios of the pretraining runs (each mask at each ratio)')
     parser.add_argument('--pretrain-epochs', type=int, default=None,
                         help='pretraining epochs (default: the demo config\'s)')
@@ -293,15 +295,17 @@ class Ablation:
             _remove(finetuned)
         return dict(metrics, seconds=round(train_s, 1), test_seconds=round(test_s, 1))
 
-    def probe(self, variant: str, seed: int, checkpoint: Optional[str]) -> dict:
-        """Frozen-encoder linear probe (``tools/linear_probe.py``); returns the metrics."""
+    def probe(self, variant: str, seed: int, checkpoint: Optional[str]) -> Dict[str, dict]:
+        """Frozen-encoder linear probes (``tools/linear_probe.py``), mean-pooled and on all
+        tokens; returns their metrics by pooling."""
         work = osp.join(self.work_dir, f'seed{seed}', f'probe_{variant}')
         os.makedirs(work, exist_ok=True)
         out = osp.join(work, 'probe.json')
         data = self.args.data
         cmd = [sys.executable, osp.join('tools', 'linear_probe.py'), FINETUNE_CONFIG,
                checkpoint or 'none', f'{data}/train.json', f'{data}/test.json',
-               '--video-prefix', f'{data}/videos', '--seed', str(seed), '--out', out]
+               '--video-prefix', f'{data}/videos', '--seed', str(seed), '--pooling', 'mean',
+               'tokens', '--out', out]
         env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
         if self.threads is not None:
             env.update(OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads))
@@ -312,9 +316,10 @@ class Ablation:
             raise RuntimeError(f'linear probe failed (exit {proc.returncode}), log '
                                f'{osp.join(work, "probe.log")}')
         with open(out) as f:
-            metrics = json.load(f)
-        return dict({k: v for k, v in metrics.items() if k.startswith('acc/')},
-                    seconds=round(time.time() - start, 1))
+            probes = json.load(f)['probes']
+        seconds = round(time.time() - start, 1)
+        return {pooling: dict({k: v for k, v in metrics.items() if k.startswith('acc/')},
+                              seconds=seconds) for pooling, metrics in probes.items()}
 
     def run_one(self, variant: str, seed: int) -> None:
         """Pretrain (unless ``variant`` is 'none'), then finetune + test and probe."""
@@ -333,12 +338,14 @@ class Ablation:
         if not self.args.keep_checkpoints:
             _remove(checkpoint)
         record = dict(variant=variant, seed=seed, pretrain_seconds=round(pretrain_s, 1),
-                      ft=ft, probe=probe)
+                      ft=ft, probe=probe['mean'], probe_tokens=probe['tokens'])
         with self._lock:
             self.results[key] = record
             self._save()
         print(f'[{key}] finetuned top-1 {100 * ft[METRICS[0][0]]:.1f} %, linear probe top-1 '
-              f'{100 * probe[METRICS[0][0]]:.1f} % ({time.time() - start:.0f} s)', flush=True)
+              f'{100 * probe["mean"][METRICS[0][0]]:.1f} % (mean-pooled), '
+              f'{100 * probe["tokens"][METRICS[0][0]]:.1f} % (all tokens) '
+              f'({time.time() - start:.0f} s)', flush=True)
 
     def run(self) -> None:
         """Run every (seed, variant) not in ``results.json`` yet, ``--jobs`` at a time."""
@@ -358,7 +365,7 @@ class Ablation:
         out = {}
         for seed in self.args.seeds:
             run = self.results.get(f'{variant}/seed{seed}')
-            if run is not None and key in run[evaluation]:
+            if run is not None and key in run.get(evaluation, {}):
                 out[seed] = 100 * run[evaluation][key]
         return out
 
@@ -420,13 +427,15 @@ class Ablation:
         return lines
 
     def _per_seed(self) -> List[str]:
-        lines = ['', 'per seed (finetuned / probe top-1):']
+        lines = ['', 'per seed (finetuned / mean-pooled probe / all-token probe top-1):']
         for variant in self.variants:
             ft = self._values(variant, 'ft', METRICS[0][0])
             probe = self._values(variant, 'probe', METRICS[0][0])
+            tokens = self._values(variant, 'probe_tokens', METRICS[0][0])
             if ft:
                 lines.append(f'{variant:15s} ' + ', '.join(
-                    f's{s}: {ft[s]:.1f} / {probe.get(s, float("nan")):.1f}' for s in ft))
+                    f's{s}: {ft[s]:.1f} / {probe.get(s, float("nan")):.1f} / '
+                    f'{tokens.get(s, float("nan")):.1f}' for s in ft))
         times = [r['pretrain_seconds'] for r in self.results.values() if r['pretrain_seconds']]
         ft_times = [r['ft']['seconds'] for r in self.results.values()]
         if ft_times:

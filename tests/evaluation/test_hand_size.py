@@ -57,3 +57,17 @@ def test_a_list_without_sign_annotations_is_refused(demo, tmp_path):
     bare.write_text(json.dumps(data))
     with pytest.raises(ValueError, match='bare.json.*has no sign_ann'):
         hand_extents(str(bare), demo.sign_ann_prefix)
+
+
+def test_tool(demo):
+    import subprocess
+    import sys
+    cmd = [sys.executable, str(REPO / 'tools' / 'tokens_per_hand.py'), str(FINETUNE),
+           demo.ann_files['test'], '--sign-ann-prefix', demo.sign_ann_prefix]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    expected = tokens_per_hand(str(FINETUNE), demo.ann_files['test'], demo.sign_ann_prefix)
+    assert f'a hand spans {expected["tokens_per_hand"]:.2f} tokens across' in proc.stdout
+    proc = subprocess.run(cmd[:3] + ['missing.json'], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 1 and 'missing.json does not exist' in proc.stderr
