@@ -129,7 +129,10 @@ def test_tube_twin_differs_only_in_the_mask():
     strip = lambda cfg: [t for t in cfg.train_dataloader.dataset.pipeline  # noqa: E731
                          if not t['type'].endswith('Mask')]
     assert strip(hand) == strip(tube)
-    assert _without(_mask_transform(hand), 'type') == _without(_mask_transform(tube), 'type')
+    # the hand-arm mask's own argument (the hands of one slot left visible) goes with it
+    assert _mask_transform(hand).visible_slots == 1 and 'visible_slots' not in _mask_transform(tube)
+    assert _without(_mask_transform(hand), 'type', 'visible_slots') == _without(
+        _mask_transform(tube), 'type')
     for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg', 'auto_scale_lr'):
         assert hand[key] == tube[key], key
 
