@@ -199,7 +199,8 @@ def hand_arm_coverage(maps: np.ndarray, geometry, t_slots: int,
 
 def hand_arm_token_mask(maps: np.ndarray, geometry, t_slots: int, budget: int,
                         spec: HandArmSpec) -> HandArmMask:
-    """The hand-arm mask of a clip (steps 1-3), by the backend :func:`hand_arm_backend` picks.
+    """The hand-arm mask of a clip (steps 1-3, and 4 with ``spec.visible_slots``), by the backend
+    :func:`hand_arm_backend` picks.
 
     Args:
         maps (np.ndarray): ``(T, P, Gh, Gw)`` part maps, ``T >= t_slots * tubelet_size``.
@@ -211,19 +212,24 @@ def hand_arm_token_mask(maps: np.ndarray, geometry, t_slots: int, budget: int,
     Returns:
         HandArmMask: The mask (None when no token has a priority) and the level counts.
     """
-    if hand_arm_backend(spec, maps) == 'compiled':
-        mask, counts = hand_arm_priority.hand_arm_mask(maps, geometry, t_slots, budget, spec)
-    else:
-        mask, counts = hand_arm_numpy.hand_arm_mask(maps, geometry, t_slots, budget, spec)
-    if mask is None or not spec.visible_slots:
+    compiled = hand_arm_backend(spec, maps) == 'compiled'
+    if not spec.visible_slots:
+        backend = hand_arm_priority if compiled else hand_arm_numpy
+        mask, counts = backend.hand_arm_mask(maps, geometry, t_slots, budget, spec)
         return HandArmMask(mask, tuple(counts))
-    first = hand_arm_coverage(maps, geometry, t_slots, spec)[0] >= spec.coverage_thr
-    if spec.dilation:
-        first = hand_arm_numpy.dilate(first, spec.dilation)
-    shape = np.shape(mask)
-    mask, revealed = reveal_slots(np.asarray(mask).reshape(first.shape), first,
+    # Step 4 needs the first group's tokens: the priorities once, then steps 3 and 4 on them
+    # (step 3 draws as the one-call mask does, so the masks before step 4 are the same).
+    priority_of = (hand_arm_priority.hand_arm_priority if compiled else
+                   hand_arm_numpy.token_priority)
+    priority, counts = priority_of(maps, geometry, t_slots, spec)
+    if counts[0] == priority.size:
+        return HandArmMask(None, tuple(counts))
+    mask = hand_arm_numpy.select_tokens(priority, counts, budget)
+    hp, wp = (s // p for s, p in zip(geometry.out_hw, spec.patch_size))
+    mask, revealed = reveal_slots(mask.reshape(t_slots, hp, wp),
+                                  (priority == spec.num_groups).reshape(t_slots, hp, wp),
                                   spec.visible_slots)
-    return HandArmMask(mask.reshape(shape), tuple(counts), revealed)
+    return HandArmMask(mask.reshape(-1), tuple(counts), revealed)
 
 
 def reveal_slots(mask: np.ndarray, member: np.ndarray,

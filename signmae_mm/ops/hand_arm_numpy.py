@@ -137,6 +137,26 @@ def select_tokens(priority: np.ndarray, counts: Sequence[int], budget: int) -> n
     return mask
 
 
+def token_priority(maps: np.ndarray, geometry, t_slots: int,
+                   spec) -> Tuple[np.ndarray, List[int]]:
+    """Steps 1-2 in NumPy (the reference of the compiled ``hand_arm_priority``).
+
+    Args:
+        maps (np.ndarray): ``(T, P, Gh, Gw)`` part maps.
+        geometry (ClipGeometry): The crop / resize / flip from the video frame to the clip.
+        t_slots (int): Token time slots ``T'``.
+        spec (HandArmSpec): The settings.
+
+    Returns:
+        tuple[np.ndarray, list[int]]: ``(N,)`` int8 priorities (see :func:`priority_levels`)
+        and the level counts.
+    """
+    member = pooled_coverage(maps, geometry, t_slots, spec) >= spec.threshold_units
+    if spec.dilation:
+        member = dilate(member, spec.dilation)
+    return priority_levels(member.reshape(spec.num_groups, -1))
+
+
 def hand_arm_mask(maps: np.ndarray, geometry, t_slots: int, budget: int,
                   spec) -> Tuple[np.ndarray, List[int]]:
     """Steps 1-3 in NumPy (the reference of the compiled ``hand_arm_mask``).
@@ -152,10 +172,7 @@ def hand_arm_mask(maps: np.ndarray, geometry, t_slots: int, budget: int,
         tuple[np.ndarray | None, list[int]]: ``(N,)`` bool mask (None when no token has a
         priority; nothing is drawn then) and the level counts.
     """
-    member = pooled_coverage(maps, geometry, t_slots, spec) >= spec.threshold_units
-    if spec.dilation:
-        member = dilate(member, spec.dilation)
-    priority, counts = priority_levels(member.reshape(spec.num_groups, -1))
+    priority, counts = token_priority(maps, geometry, t_slots, spec)
     if counts[0] == priority.size:
         return None, counts
     return select_tokens(priority, counts, budget), counts

@@ -67,7 +67,8 @@ def test_full_cover_is_one_and_the_fallback_draws_nothing():
 
 @pytest.mark.skipif(not HAS_COMPILED_OPS, reason='compiled op not built')
 @pytest.mark.parametrize('kwargs', [dict(), dict(dilation=1, temporal_pool='max'),
-                                    dict(coverage_thr=0.02, tubelet_size=4)])
+                                    dict(coverage_thr=0.02, tubelet_size=4),
+                                    dict(dilation=1, visible_slots=1)])
 def test_both_backends_give_the_same_masks_from_the_same_state(kwargs):
     maps = signer_part_maps(16, (24, 24), 3, hand_radius=(6, 10), phase_jitter=1.0)
     rng = np.random.default_rng(5)
