@@ -131,12 +131,21 @@ log "baseline done in $(elapsed "$T")"
 
 # 6. What the pretraining learned: frozen-encoder linear probes, pretrained and random ---------
 T=$(date +%s)
+# Side by side, one thread each: most of a probe is decoding, which runs in one thread anyway.
+pids=()
 for which in pretrained random; do
     ckpt="$PRETRAINED"
     [ "$which" = random ] && ckpt=none
-    log "linear probes of the $which encoder: tools/linear_probe.py"
-    "$PY" tools/linear_probe.py "$FINETUNE_CFG" "$ckpt" "$DATA/train.json" "$DATA/test.json" \
-        --video-prefix "$DATA/videos" --pooling mean tokens --out "$WORK/probe_$which.json"
+    log "linear probes of the $which encoder: tools/linear_probe.py (log: $WORK/probe_$which.log)"
+    OMP_NUM_THREADS=1 "$PY" tools/linear_probe.py "$FINETUNE_CFG" "$ckpt" "$DATA/train.json" \
+        "$DATA/test.json" --video-prefix "$DATA/videos" --pooling mean tokens \
+        --out "$WORK/probe_$which.json" >"$WORK/probe_$which.log" 2>&1 &
+    pids+=($!)
+done
+for i in 0 1; do
+    which=$([ "$i" = 0 ] && echo pretrained || echo random)
+    wait "${pids[$i]}" || { cat "$WORK/probe_$which.log" >&2; die "the $which probe failed"; }
+    cat "$WORK/probe_$which.log"
 done
 log "probes done in $(elapsed "$T")"
 
