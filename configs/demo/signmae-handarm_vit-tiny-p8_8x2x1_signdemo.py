@@ -22,7 +22,9 @@ mask_ratio = 0.75
 max_epochs = 12
 warmup_epochs = 1
 
-# Tiny encoder (128 wide, 4 blocks, 4 heads) and a 2-block decoder half as wide.
+# Tiny encoder (128 wide, 4 blocks, 4 heads) and a 2-block decoder half as wide, with
+# mmaction2's explicit attention: on a CPU, at 32 visible and 128 decoded tokens, SDPA's fused
+# kernel is the slower one (2-10x per attention call in bfloat16; benchmarks/README.md).
 model = dict(
     backbone=dict(
         img_size=img_size,
@@ -31,8 +33,9 @@ model = dict(
         tubelet_size=tubelet_size,
         embed_dims=128,
         depth=4,
-        num_heads=4),
-    neck=dict(embed_dims=64, depth=2, num_heads=2))
+        num_heads=4,
+        use_sdpa=False),
+    neck=dict(embed_dims=64, depth=2, num_heads=2, use_sdpa=False))
 
 # The demo set of tools/make_demo_data.py (same variable names as the base config).
 data_root = 'data/demo/videos'

@@ -80,9 +80,11 @@ def test_pretraining_shrinks_the_entry_point_only():
     assert (backbone.img_size, backbone.num_frames) == (64, 8)
     assert (backbone.patch_size, backbone.tubelet_size) == (8, 4)
     assert backbone.embed_dims <= 192 and 4 <= backbone.depth <= 6
-    # The model differs only in sizes.
+    # The model differs only in sizes and in the attention kernel (explicit, the faster one on
+    # a CPU at the demo's token counts).
+    assert backbone.use_sdpa is False and demo.model.neck.use_sdpa is False
     size_keys = {'img_size', 'num_frames', 'embed_dims', 'depth', 'num_heads', 'patch_size',
-                 'tubelet_size'}
+                 'tubelet_size', 'use_sdpa'}
     assert _without(backbone, size_keys) == _without(real.model.backbone, size_keys)
     assert _without(demo.model.neck, size_keys) == _without(real.model.neck, size_keys)
     assert _without(demo.model, {'backbone', 'neck'}) == _without(real.model,
