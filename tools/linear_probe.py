@@ -12,7 +12,7 @@ figures; with several, ``{"probes": {POOLING: figures}, "settings": ...}``.
 Example::
 
     python tools/linear_probe.py configs/demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py \\
-        work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_signdemo/epoch_12.pth \\
+        work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_signdemo/epoch_20.pth \\
         data/demo/train.json data/demo/test.json --video-prefix data/demo/videos \\
         --pooling mean tokens
 """

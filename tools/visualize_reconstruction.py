@@ -13,7 +13,7 @@ Examples::
 
     python tools/visualize_reconstruction.py \\
         configs/demo/signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py \\
-        work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_signdemo/epoch_12.pth --index 3 --out rec.png
+        work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_signdemo/epoch_20.pth --index 3 --out rec.png
 
     python tools/visualize_reconstruction.py CONFIG CHECKPOINT --video v.mp4 --sign-ann v.npz \\
         --out rec.png --seed 1

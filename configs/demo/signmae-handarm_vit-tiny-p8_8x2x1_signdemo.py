@@ -19,7 +19,7 @@ frame_interval = 2
 # 0.75, not VideoMAE's 0.9: of 128 tokens 0.9 leaves 13 visible, too few for the encoder to see
 # a hand and enough of the signer around it (linear probes in configs/demo/README.md).
 mask_ratio = 0.75
-max_epochs = 12
+max_epochs = 20
 warmup_epochs = 1
 
 # Tiny encoder (128 wide, 4 blocks, 4 heads) and a 2-block decoder half as wide, with

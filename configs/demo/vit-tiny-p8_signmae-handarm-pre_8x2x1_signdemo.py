@@ -25,7 +25,7 @@ depth = 4
 max_epochs = 20
 warmup_epochs = 2
 
-pretrained = 'work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_signdemo/epoch_12.pth'
+pretrained = 'work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_signdemo/epoch_20.pth'
 # The encoder of configs/demo/signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py.
 model = dict(
     backbone=dict(

@@ -5,7 +5,7 @@ _base_ = ['../demo/vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py']
 
 model = dict(
     backbone=dict(init_cfg=dict(
-        checkpoint='work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_folder/epoch_12.pth')))
+        checkpoint='work_dirs/signmae-handarm_vit-tiny-p8_8x2x1_folder/epoch_20.pth')))
 
 data_prefix = dict(video='data/my_signs/videos')
 train_dataloader, val_dataloader, test_dataloader = (
