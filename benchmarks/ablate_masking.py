@@ -33,6 +33,7 @@ Example (from the repository root, environment active)::
         --finetune-epochs 10 --jobs 2 --work-dir work_dirs/ablate_masking_half
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -48,14 +49,36 @@ import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join('configs', 'demo')
-PRETRAIN_CONFIGS = {
-    'hand-arm': osp.join(DEMO, 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py'),
-    'tube': osp.join(DEMO, 'signmae-tube_vit-tiny-p8_8x2x1_signdemo.py'),
-    'random': osp.join(DEMO, 'signmae-random_vit-tiny-p8_8x2x1_signdemo.py'),
-}
 FINETUNE_CONFIG = osp.join(DEMO, 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py')
 SCRATCH_CONFIG = osp.join(DEMO, 'vit-tiny-p8_scratch_8x2x1_signdemo.py')
-MASKS = ('hand-arm', 'tube', 'random', 'none')
+
+
+def demo_pretrain_configs() -> Dict[str, str]:
+    """The demo's pretraining config of each token mask, by the mask's name.
+
+    Every ``configs/demo/signmae-*_signdemo.py`` whose train pipeline has one registered token
+    mask (``signmae_mm.datasets.transforms.token_masks``), named by its ``mask_type`` with
+    dashes (``hand_arm`` -> ``hand-arm``): a new mask is compared once it has its class and
+    its demo config.
+    """
+    import signmae_mm  # noqa: F401  (compat fixes, registers our masks)
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from signmae_mm.datasets.transforms import token_masks
+    init_default_scope('mmaction')
+    by_type = {cls.__name__: name for name, cls in token_masks().items()}
+    found = {}
+    for path in sorted(glob.glob(osp.join(REPO, DEMO, 'signmae-*_signdemo.py'))):
+        pipeline = Config.fromfile(path).train_dataloader.dataset.pipeline
+        masks = [by_type[t['type']] for t in pipeline if t['type'] in by_type]
+        if len(masks) == 1:
+            found[masks[0].replace('_', '-')] = osp.relpath(path, REPO)
+    return found
+
+
+PRETRAIN_CONFIGS = demo_pretrain_configs()
+MASKS = (*PRETRAIN_CONFIGS, 'none')
 METRICS = (('acc/per_instance_top1', 'top-1'), ('acc/per_class_top1', 'per-class'),
            ('acc/shape_pairs_top1', 'shape pairs'), ('acc/motion_pairs_top1', 'motion pairs'))
 #: What each run is evaluated by: finetuning (``ft``) and the frozen-encoder probe (``probe``).
@@ -196,8 +219,10 @@ def variant_name(mask: str, ratio: Optional[float]) -> str:
 def mask_ratio_option(config: str, ratio: float) -> str:
     """The ``--cfg-options`` entry that sets the ratio of a pretraining config's mask transform."""
     from mmengine.config import Config
+
+    from signmae_mm.datasets.transforms import is_token_mask
     pipeline = Config.fromfile(osp.join(REPO, config)).train_dataloader.dataset.pipeline
-    index = [i for i, t in enumerate(pipeline) if 'Mask' in t['type']]
+    index = [i for i, t in enumerate(pipeline) if is_token_mask(t)]
     if len(index) != 1:
         raise ValueError(f'{config}: expected one mask transform in the train pipeline, got '
                          f'{[pipeline[i]["type"] for i in index]}')

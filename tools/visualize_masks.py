@@ -28,7 +28,10 @@ DEFAULT_CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), '..', 'configs',
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    import signmae_mm  # noqa: F401  (compat fixes, registers our masks)
     from mmengine.config import DictAction
+
+    from signmae_mm.datasets.transforms import token_masks
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG,
                         help='config whose dataset and train pipeline to use (default: '
@@ -38,7 +41,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--split', default='train', help='<split>_dataloader of the config')
     parser.add_argument('--index', type=int, default=0, help='sample index in the dataset')
     group = parser.add_argument_group('changes to the config\'s pipeline (default: as is)')
-    group.add_argument('--mask', choices=('hand_arm', 'tube', 'random'))
+    group.add_argument('--mask', choices=sorted(token_masks()), help='a registered token mask')
     group.add_argument('--input-size', type=int)
     group.add_argument('--clip-len', type=int)
     group.add_argument('--frame-interval', type=int)

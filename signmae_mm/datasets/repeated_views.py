@@ -22,6 +22,8 @@ from typing import Any, Callable, List, Optional, Sequence
 import numpy as np
 from mmengine.dataset import COLLATE_FUNCTIONS, pseudo_collate
 
+from .transforms import is_token_mask
+
 __all__ = [
     'decode_step', 'flatten_views_collate', 'prepare_repeated_views', 'views_need_frame_copies'
 ]
@@ -49,9 +51,10 @@ def decode_step(transforms: Sequence[Callable]) -> int:
 # masks and checks only read), and ones that replace the frames with new arrays. A view needs a
 # copy of the shared frames only if a transform outside both lists (mmaction2's Flip and
 # ColorJitter write in place; an unknown transform might) can reach them before they are replaced.
+# and every token mask (transforms.is_token_mask): masks read the clip's geometry, not its pixels
 _READS_FRAMES_ONLY = frozenset({
-    'RandomCrop', 'RandomResizedCrop', 'MultiScaleCrop', 'CenterCrop', 'TubeMask', 'RandomMask',
-    'SegmentGuidedHandMask', 'HandMovementCheck', 'CheckSignKeypoints'})
+    'RandomCrop', 'RandomResizedCrop', 'MultiScaleCrop', 'CenterCrop', 'HandMovementCheck',
+    'CheckSignKeypoints'})
 _REPLACES_FRAMES = frozenset({'Resize', 'FormatShape'})
 
 
@@ -69,7 +72,7 @@ def views_need_frame_copies(transforms: Sequence[Callable]) -> bool:
         name = _name(transform)
         if name in _REPLACES_FRAMES and not getattr(transform, 'lazy', False):
             return False
-        if name not in _READS_FRAMES_ONLY:
+        if name not in _READS_FRAMES_ONLY and not is_token_mask(transform):
             return True
     return False
 

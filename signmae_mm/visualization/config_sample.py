@@ -9,13 +9,10 @@ frames, crop, flip and mask every time.
 import copy
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-__all__ = [
-    'MASK_TRANSFORMS', 'override_pipeline', 'sample_transforms', 'run_transforms',
-    'packed_sample'
-]
+from ..datasets.transforms import as_mask, is_token_mask, token_masks
 
-#: Short names of the token masks (the tools' ``--mask``) -> their transform types.
-MASK_TRANSFORMS = dict(hand_arm='SegmentGuidedHandMask', tube='TubeMask', random='RandomMask')
+__all__ = ['override_pipeline', 'sample_transforms', 'run_transforms', 'packed_sample']
+
 #: Frame samplers whose clip length and interval :func:`override_pipeline` sets.
 _SAMPLERS = ('SampleFrames', 'SampleSignFrames')
 
@@ -33,12 +30,14 @@ def override_pipeline(pipeline: Sequence[dict],
     Each argument left None keeps the config's value. The frame sampler gets ``clip_len`` /
     ``frame_interval``; the final square size goes to ``MultiScaleCrop(input_size)``,
     ``CenterCrop(crop_size)`` and the fixed-size ``Resize(scale, keep_ratio=False)``; the token
-    mask gets its type (a key of :data:`MASK_TRANSFORMS`), ``ratio``, ``patch_size``,
-    ``tubelet_size`` and an ``input_size`` that agrees with the new clip.
+    mask gets its type (a key of :func:`~signmae_mm.datasets.transforms.token_masks`, the
+    registered masks; :func:`~signmae_mm.datasets.transforms.as_mask` keeps the arguments all
+    masks take), ``ratio``, ``patch_size``, ``tubelet_size`` and an ``input_size`` that agrees
+    with the new clip.
 
     Args:
         pipeline (Sequence[dict]): Transform configs.
-        mask (str, optional): ``'hand_arm'``, ``'tube'`` or ``'random'``.
+        mask (str, optional): A registered mask: ``'hand_arm'``, ``'tube'``, ``'random'``, ...
         ratio (float, optional): Masking ratio.
         clip_len (int, optional): Frames per clip.
         frame_interval (int, optional): Interval between sampled frames.
@@ -67,10 +66,12 @@ def override_pipeline(pipeline: Sequence[dict],
             t['crop_size'] = input_size
         elif input_size is not None and kind == 'Resize' and not t.get('keep_ratio', True):
             t['scale'] = (input_size, input_size)
-        elif kind in MASK_TRANSFORMS.values():
+        elif is_token_mask(t):
             has_mask = True
             if mask is not None:
-                t['type'] = MASK_TRANSFORMS[mask]
+                swapped = as_mask(t, mask)
+                t.clear()
+                t.update(swapped)
             for key, value in (('ratio', ratio), ('patch_size', patch_size),
                                ('tubelet_size', tubelet_size)):
                 if value is not None:
@@ -81,7 +82,7 @@ def override_pipeline(pipeline: Sequence[dict],
                                    input_size or old[2])
     if not has_mask and any(v is not None for v in (mask, ratio, patch_size, tubelet_size)):
         raise ValueError('the pipeline has no token mask (one of '
-                         f'{sorted(MASK_TRANSFORMS.values())}) to change')
+                         f'{sorted(c.__name__ for c in token_masks().values())}) to change')
     return out
 
 

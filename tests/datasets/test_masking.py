@@ -242,3 +242,50 @@ def test_masks_are_those_of_the_main_before_the_restructuring():
         results = TRANSFORMS.build(case['kind'])(results)
         np.testing.assert_array_equal(results['mask'], stored[f'mask{i}'], err_msg=str(case))
         assert results['mask_type'] == case['mask_type']
+
+
+@pytest.fixture
+def corner_mask():
+    """A mask defined and registered by the test only, as a user's plugin would."""
+    from signmae_mm.datasets.transforms.masking import _BaseTokenMask
+
+    class CornerTestMask(_BaseTokenMask):
+        mask_type = 'corner_test'
+
+        def transform(self, results):
+            t, hp, wp = self._grid_of(self.clip_size(results), '')
+            mask = np.zeros(t * hp * wp, bool)
+            mask[:round(self.ratio * mask.size)] = True
+            return self._write(results, mask, self.mask_type)
+
+    TRANSFORMS.register_module(module=CornerTestMask)
+    yield CornerTestMask
+    TRANSFORMS._module_dict.pop('CornerTestMask')
+
+
+def test_the_registry_lists_the_masks_once(corner_mask):
+    from signmae_mm.datasets.repeated_views import views_need_frame_copies
+    from signmae_mm.datasets.transforms import as_mask, is_token_mask, token_masks
+    from signmae_mm.visualization import override_pipeline
+    masks = token_masks()
+    assert {k: c.__name__ for k, c in masks.items()} == dict(
+        corner_test='CornerTestMask', hand_arm='SegmentGuidedHandMask', random='RandomMask',
+        tube='TubeMask')
+    hand_arm = dict(type='SegmentGuidedHandMask', ratio=0.75, patch_size=8, tubelet_size=4,
+                    visible_slots=1, priority_groups=dict(hand=('left_hand', 'right_hand')))
+    assert is_token_mask(hand_arm) and is_token_mask(TRANSFORMS.build(hand_arm))
+    assert not is_token_mask(dict(type='Resize', scale=(64, 64)))
+    # a swap keeps what all masks take, and the new mask builds and masks
+    corner = as_mask(hand_arm, 'corner_test')
+    assert corner == dict(type='CornerTestMask', ratio=0.75, patch_size=8, tubelet_size=4)
+    out = TRANSFORMS.build(corner)(dict(img_shape=(64, 64), clip_len=8, num_clips=1))
+    assert out['mask'].sum() == 96 and out['mask_type'] == 'corner_test'
+    with pytest.raises(ValueError, match="unknown mask 'nope'.*corner_test"):
+        as_mask(hand_arm, 'nope')
+    with pytest.raises(ValueError, match='not a token mask'):
+        as_mask(dict(type='Resize'), 'tube')
+    # the visualisers' --mask, the views that share frames: the new mask without a line there
+    pipeline = [dict(type='DecordDecode'), dict(type='Resize', scale=(64, 64)), hand_arm]
+    assert override_pipeline(pipeline, mask='corner_test')[2]['type'] == 'CornerTestMask'
+    assert not views_need_frame_copies([TRANSFORMS.build(corner)])
+    assert views_need_frame_copies([TRANSFORMS.build(dict(type='Flip', flip_ratio=0.5))])

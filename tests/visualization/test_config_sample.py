@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mmaction.registry import TRANSFORMS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -30,6 +31,9 @@ def test_override_changes_the_clip_and_the_mask_together():
     mask, = _by_type(out, 'TubeMask')
     assert (mask['ratio'], mask['patch_size'], tuple(mask['input_size'])) == (0.5, 8, (8, 64, 64))
     assert mask['tubelet_size'] == 2  # not given: the config's
+    # the hand-arm mask's own arguments (visible_slots, ...) are not the tube mask's: dropped
+    assert set(mask) == {'type', 'ratio', 'tubelet_size', 'patch_size', 'input_size'}
+    assert type(TRANSFORMS.build(mask)).__name__ == 'TubeMask'
     assert override_pipeline(pipeline) == [dict(t) for t in pipeline]
     with pytest.raises(ValueError, match='no token mask'):
         override_pipeline([dict(type='DecordInit')], ratio=0.5)

@@ -6,14 +6,16 @@ from .keypoint_subset import (COCO_WHOLEBODY_FLIP_INDICES, KEYPOINT_SUBSETS, NLA
                               NLA_SLR_63_LEFT_KP, NLA_SLR_63_RIGHT_KP, SelectKeypoints,
                               keypoint_subset, subset_flip_pairs)
 from .loading import LoadSignAnnotation
-from .masking import (MASK_META_KEYS, RandomMask, SegmentGuidedHandMask, TubeMask, floyd_subset,
-                      random_mask, sample_distinct, tube_mask)
+from .masking import (MASK_COMMON_ARGS, MASK_META_KEYS, RandomMask, SegmentGuidedHandMask,
+                      TubeMask, as_mask, floyd_subset, is_token_mask, random_mask,
+                      sample_distinct, token_masks, tube_mask)
 from .pose_inputs import ClipLenPerModality, ImgShapeFromAnnotation
 from .sampling import SampleSignFrames
 
 __all__ = [
     'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
-    'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'ClipGeometry', 'get_clip_geometry',
+    'MASK_META_KEYS', 'MASK_COMMON_ARGS', 'token_masks', 'is_token_mask', 'as_mask',
+    'HAND_MOTION_META_KEYS', 'ClipGeometry', 'get_clip_geometry',
     'cell_overlap_matrices', 'map_part_maps', 'tube_mask', 'random_mask',
     'sample_distinct', 'floyd_subset', 'CheckSignKeypoints', 'SelectKeypoints',
     'ImgShapeFromAnnotation', 'ClipLenPerModality', 'COCO_WHOLEBODY_FLIP_INDICES',

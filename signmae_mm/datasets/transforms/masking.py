@@ -19,7 +19,7 @@ backends (:mod:`signmae_mm.ops.hand_arm`) live in :mod:`signmae_mm.ops`. Randomn
 (``randomness=dict(seed=...)``, per-worker seeds) makes masks reproducible and different across
 dataloader workers.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmaction.registry import TRANSFORMS
@@ -33,8 +33,9 @@ from ...ops.token_sampling import (floyd_subset, random_mask, round_half_up, sam
 from ...structures import PART_GROUPS, PART_MAP_SCALE, part_group_indices
 from .clip_geometry import get_clip_geometry
 
-__all__ = ['TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'MASK_META_KEYS',
-           'tube_mask', 'random_mask', 'sample_distinct', 'floyd_subset']
+__all__ = ['TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'MASK_META_KEYS', 'MASK_COMMON_ARGS',
+           'token_masks', 'is_token_mask', 'as_mask', 'tube_mask', 'random_mask',
+           'sample_distinct', 'floyd_subset']
 
 #: The metadata keys that the mask transforms write (for ``PackActionInputs(meta_keys=...)``).
 MASK_META_KEYS = ('mask_type', 'mask_num_masked', 'mask_fallback', 'mask_fallback_reason',
@@ -47,10 +48,19 @@ DEFAULT_PRIORITY_GROUPS = {
 }
 
 
-class _BaseTokenMask(BaseTransform):
-    """Shared argument handling: token grid, ratio, one clip per sample."""
+#: The arguments every token mask takes (its budget and token grid): what :func:`as_mask` keeps.
+MASK_COMMON_ARGS = ('ratio', 'tubelet_size', 'patch_size', 'input_size')
 
-    mask_type = ''  # the value of ``results['mask_type']``
+
+class _BaseTokenMask(BaseTransform):
+    """Shared argument handling: token grid, ratio, one clip per sample.
+
+    A subclass registered in ``TRANSFORMS`` with a ``mask_type`` is a token mask everywhere
+    masks are listed (:func:`token_masks`: the tools' ``--mask``, the views that share decoded
+    frames, the masking ablation's configs): a new mask is one class and one config.
+    """
+
+    mask_type = ''  # the value of ``results['mask_type']``, and the mask's short name
 
     def __init__(self,
                  ratio: float = 0.9,
@@ -132,6 +142,53 @@ class _BaseTokenMask(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(ratio={self.ratio}, tubelet_size={self.tubelet_size}, '
                 f'patch_size={self.patch_size}, input_size={self.input_size})')
+
+
+def token_masks() -> Dict[str, type]:
+    """Every token-mask transform in mmaction2's ``TRANSFORMS`` registry, by ``mask_type``.
+
+    Returns:
+        dict[str, type]: ``{'hand_arm': SegmentGuidedHandMask, 'random': RandomMask,
+        'tube': TubeMask, ...}`` (and any mask registered by other code), sorted by name.
+    """
+    found = {cls.mask_type: cls for cls in TRANSFORMS.module_dict.values()
+             if isinstance(cls, type) and issubclass(cls, _BaseTokenMask) and cls.mask_type}
+    return dict(sorted(found.items()))
+
+
+def is_token_mask(transform: Any) -> bool:
+    """Whether a built transform or a transform config (``dict(type=...)``) is a token mask."""
+    if isinstance(transform, dict):
+        kind = transform.get('type')
+        kind = TRANSFORMS.get(kind) if isinstance(kind, str) else kind
+        return isinstance(kind, type) and issubclass(kind, _BaseTokenMask)
+    return isinstance(transform, _BaseTokenMask)
+
+
+def as_mask(transform: dict, mask: str) -> dict:
+    """A token mask's config made another mask, keeping the arguments all masks share.
+
+    Arguments of one mask only (``SegmentGuidedHandMask``'s ``visible_slots``,
+    ``priority_groups``, ...) are dropped, so that the other mask builds.
+
+    Args:
+        transform (dict): A token mask's config.
+        mask (str): A key of :func:`token_masks`.
+
+    Returns:
+        dict: The new config.
+
+    Raises:
+        ValueError: ``transform`` is not a token mask, or ``mask`` is not a known one.
+    """
+    masks = token_masks()
+    if mask not in masks:
+        raise ValueError(f'unknown mask {mask!r}; the registered masks: {sorted(masks)}')
+    if not is_token_mask(transform):
+        raise ValueError(f'{transform.get("type")!r} is not a token mask '
+                         f'({sorted(c.__name__ for c in masks.values())})')
+    keep = {k: v for k, v in transform.items() if k in MASK_COMMON_ARGS}
+    return dict(type=masks[mask].__name__, **keep)
 
 
 @TRANSFORMS.register_module()
