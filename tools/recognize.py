@@ -72,7 +72,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 classes=classes, annotation_dir=args.keep_annotations)
         except Exception as e:  # one bad video must not hide the others' results
             failed += 1
-            print(f'{video}: FAILED: {type(e).__name__}: {e}', file=sys.stderr)
+            # our checks say what is wrong in words; anything else also gets its type
+            said = e if isinstance(e, (FileNotFoundError, ValueError)) else (
+                f'{type(e).__name__}: {e}')
+            print(f'{video}: FAILED: {said}', file=sys.stderr)
             results.append(dict(video=video, error=f'{type(e).__name__}: {e}'))
             continue
         print(video)

@@ -2,6 +2,7 @@
 ``inference_recognizer``, extended to the sign annotation some models read and to the fused
 multi-stream model, whose streams' scores are reported beside the fused one."""
 import os.path as osp
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -16,6 +17,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from signmae_mm.structures import load_annotation_list
+from .file_checks import check_checkpoint_file, check_video_file
 
 __all__ = ['SignRecognition', 'annotate_video', 'class_names', 'inference_sign_recognizer',
            'init_sign_recognizer', 'needs_sign_annotation']
@@ -78,6 +80,8 @@ def init_sign_recognizer(config: Union[str, Path, mmengine.Config],
 
     Raises:
         FileNotFoundError: No such checkpoint file.
+        ValueError: The file is not a checkpoint (a video, a text file ...: named) or does not
+            unpickle.
         RuntimeError: The checkpoint does not fit the model (from ``load_state_dict``).
     """
     if isinstance(config, (str, Path)):
@@ -85,9 +89,11 @@ def init_sign_recognizer(config: Union[str, Path, mmengine.Config],
     model = init_recognizer(config, None, device='cpu')
     model.dataset_meta = None
     if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint {checkpoint} not found')
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        check_checkpoint_file(checkpoint)
+        try:
+            loaded = load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        except (pickle.UnpicklingError, EOFError) as e:
+            raise ValueError(f'checkpoint {checkpoint} cannot be read: {e}') from None
         model.dataset_meta = (loaded.get('meta') or {}).get('dataset_meta')
     return model.to(device).eval()
 
@@ -202,11 +208,11 @@ def inference_sign_recognizer(model: nn.Module,
 
     Raises:
         FileNotFoundError: The video or the annotation does not exist.
+        ValueError: The video does not decode (what it is instead, when its bytes say so).
     """
     import tempfile
 
-    if not osp.isfile(video):
-        raise FileNotFoundError(f'video {video} not found')
+    check_video_file(video)
     classes = list(classes) if classes is not None else class_names(model)
     notes = []
     tmp = None

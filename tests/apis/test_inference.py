@@ -120,3 +120,46 @@ def test_tool_prints_the_top_5_and_fails_closed(demo, checkpoint, tmp_path, caps
     assert 'gone.mp4: FAILED' in captured.err and videos[0] in captured.out
     assert tool.main([str(FINETUNE), str(tmp_path / 'none.pth'), videos[0]]) == 2
     assert 'none.pth not found' in capsys.readouterr().err
+
+
+def test_files_that_are_not_what_they_should_be_are_named(demo, checkpoint, tmp_path, capsys):
+    from signmae_mm.apis import check_checkpoint_file, check_video_file, describe_file
+    video = _video(demo, 0)
+    text = tmp_path / 'notes.mp4'
+    text.write_text('not a video\n')
+    empty = tmp_path / 'empty.mp4'
+    empty.write_bytes(b'')
+    npz = tmp_path / 'arrays.pth'
+    np.savez(npz.with_suffix(''), a=np.zeros(3))
+    npz.with_suffix('.npz').rename(npz)
+    assert describe_file(video) == 'an MP4 / MOV video'
+    assert describe_file(str(checkpoint)) == 'a PyTorch checkpoint'
+    assert [describe_file(str(p)) for p in (text, empty, npz)] == [
+        'a text file', 'an empty file', 'a NumPy .npz archive']
+    check_checkpoint_file(str(checkpoint))
+    check_video_file(video)
+    with pytest.raises(ValueError, match=f'checkpoint {video} is not a PyTorch checkpoint: it is '
+                       'an MP4 / MOV video .the checkpoint comes before the videos.'):
+        check_checkpoint_file(video)
+    with pytest.raises(ValueError, match='arrays.pth is not a PyTorch checkpoint: it is a NumPy'):
+        check_checkpoint_file(str(npz))
+    with pytest.raises(ValueError, match='notes.mp4 is not a decodable video: it is a text file'):
+        check_video_file(str(text))
+    # a damaged video (an MP4 header, then nothing the decoder can read): the decoder's words
+    broken = tmp_path / 'broken.mp4'
+    broken.write_bytes(Path(video).read_bytes()[:48])
+    with pytest.raises(ValueError, match='broken.mp4 is not a decodable video .an MP4'):
+        check_video_file(str(broken))
+
+    # the tool: a video where the checkpoint goes stops before any video, in one line
+    tool = _tool()
+    assert tool.main([str(FINETUNE), video, video]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (f'error: checkpoint {video} is not a PyTorch checkpoint: it is an '
+                           'MP4 / MOV video (the checkpoint comes before the videos)')
+    # a text file named .mp4 is named as such, the other videos are still answered
+    assert tool.main([str(FINETUNE), str(checkpoint), str(text), video]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (f'{text}: FAILED: video {text} is not a decodable video: '
+                                    'it is a text file')
+    assert video in captured.out and '1. sign_' in captured.out
