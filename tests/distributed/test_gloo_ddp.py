@@ -2,6 +2,7 @@
 mmaction2's ``tools/train.py --launcher pytorch`` with the gloo backend on the CPU; both ranks
 must end with bit-identical weights that training changed."""
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +30,17 @@ def test_two_gloo_ranks_end_with_identical_weights(tmp_path):
     cmd = [bin_path('torchrun'), '--nproc_per_node=2', '--standalone', str(TRAIN_PY),
            str(config), '--launcher', 'pytorch', '--work-dir', str(work),
            '--cfg-options', 'env_cfg.dist_cfg.backend=gloo']
-    proc = subprocess.run(cmd, cwd=str(tmp_path), env=subprocess_env(threads=1),
-                          capture_output=True, text=True, timeout=180)
-    log = proc.stdout + proc.stderr
+    for attempt in range(2):
+        shutil.rmtree(work, ignore_errors=True)
+        proc = subprocess.run(cmd, cwd=str(tmp_path), env=subprocess_env(threads=1),
+                              capture_output=True, text=True, timeout=180)
+        log = proc.stdout + proc.stderr
+        # Once in a while (seen under load) a rank aborts at interpreter exit, after the run
+        # ended and its checkpoint was written: gloo's threads outlive the process group that
+        # mmengine never destroys ("terminate called without an active exception"). That
+        # teardown race is torch's, not the training's: one more try; anything else fails.
+        if proc.returncode == 0 or 'terminate called without an active exception' not in log:
+            break
     assert proc.returncode == 0, log[-6000:]
 
     # the hook compared the ranks' weights (by hash, gathered over gloo) after iterations 2, 4
