@@ -81,8 +81,8 @@ def check_checkpoint_file(path: str) -> None:
 def check_video_file(path: str) -> None:
     """Raise unless ``path`` is a video that decord (mmaction2's default decoder) can read.
 
-    Opens the file and reads its frame count, which costs milliseconds; the frames themselves are
-    decoded by the pipeline afterwards.
+    Opens the file with :class:`~signmae_mm.preprocessing.VideoFrames` (frame count and first
+    frame, milliseconds); the clip itself is decoded by the pipeline afterwards.
 
     Args:
         path (str): The video.
@@ -96,15 +96,12 @@ def check_video_file(path: str) -> None:
     kind = describe_file(path)
     if not kind.endswith('video') and kind != 'binary data of an unknown kind':
         raise ValueError(f'video {path} is not a decodable video: it is {kind}')
+    # the preprocessing's decord reader: the same opening, frame count and first frame
+    from ..preprocessing import VideoDecodeError, VideoFrames
     try:
-        import decord
-    except ImportError:  # another decoder's pipeline: it reports for itself
+        VideoFrames(path, num_threads=1)
+    except ImportError:  # no decord: another decoder's pipeline reports for itself
         return
-    try:
-        frames = len(decord.VideoReader(path, num_threads=1))
-    except Exception as e:  # decord raises its own DECORDError, and RuntimeError
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ValueError(f'video {path} is not a decodable video ({kind}; the decoder says: '
-                         f'{reason[:200]})') from None
-    if frames == 0:
-        raise ValueError(f'video {path} is not a decodable video: it has no frames')
+    except VideoDecodeError as e:
+        reason = str(e).removeprefix(f'{path}: ')
+        raise ValueError(f'video {path} is not a decodable video ({kind}; {reason})') from None
