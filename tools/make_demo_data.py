@@ -26,6 +26,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--grid', type=int, nargs=2, default=[32, 32],
                         help='part-map grid (rows, columns)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the whole set')
+    parser.add_argument('--keypoint-noise', action='store_true',
+                        help='give the saved keypoints MediaPipe-like noise (the measured '
+                        'defaults of signmae_mm.demo.KeypointNoise, docs/keypoint_noise.md); '
+                        'part maps and videos stay exact')
     parser.add_argument('--workers', type=int, default=min(4, os.cpu_count() or 1),
                         help='rendering processes (the output does not depend on it)')
     return parser.parse_args()
@@ -37,11 +41,12 @@ def main() -> None:
         raise SystemExit('--size takes S or H W')
     start = time.time()
     # imported here so that --help answers without loading mmaction2 and torch
-    from signmae_mm.demo import write_demo_dataset
+    from signmae_mm.demo import KeypointNoise, write_demo_dataset
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
     out = write_demo_dataset(args.out_dir, args.num_classes, args.videos_per_class,
                              args.num_frames, size, args.seed, tuple(args.grid),
-                             workers=args.workers)
+                             workers=args.workers,
+                             keypoint_noise=KeypointNoise() if args.keypoint_noise else None)
     total = sum(out.counts.values())
     print(f'wrote {total} videos of {args.num_frames} frames at {size} px, '
           f'{len(out.classes)} classes, to {out.root} in {time.time() - start:.1f} s')

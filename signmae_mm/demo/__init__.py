@@ -10,6 +10,7 @@ from .appearance import Appearance, sample_appearance
 from .dataset import SPLITS, DemoDataset, split_counts, write_demo_dataset
 from .generator import RenderedClip, clip_phase, render_clip
 from .hand import HAND_SHAPES, HandShape, hand_points
+from .keypoint_noise import KeypointNoise
 from .rasterize import PAINT_CLASSES, PAINTS
 from .signer import BodyShape, SignerPose, pose_signer
 from .signs import (SIGN_PAIRS, VOCABULARY, Sign, SignPair, Trajectory, get_vocabulary,
@@ -18,7 +19,7 @@ from .signs import (SIGN_PAIRS, VOCABULARY, Sign, SignPair, Trajectory, get_voca
 __all__ = [
     'Appearance', 'sample_appearance', 'SPLITS', 'DemoDataset', 'split_counts',
     'write_demo_dataset', 'RenderedClip', 'clip_phase', 'render_clip', 'HAND_SHAPES',
-    'HandShape', 'hand_points', 'PAINTS', 'PAINT_CLASSES', 'BodyShape', 'SignerPose',
+    'HandShape', 'hand_points', 'KeypointNoise', 'PAINTS', 'PAINT_CLASSES', 'BodyShape', 'SignerPose',
     'pose_signer', 'SIGN_PAIRS', 'VOCABULARY', 'Sign', 'SignPair', 'Trajectory',
     'get_vocabulary', 'motion_split'
 ]

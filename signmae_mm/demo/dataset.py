@@ -19,12 +19,15 @@ import os.path as osp
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Dict, Iterator, List, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from ..structures import dump_annotation_list, save_sign_annotation
 from ..testing.synthetic_videos import write_video
 from .generator import render_clip
 from .hand import HAND_SHAPES
+from .keypoint_noise import KeypointNoise
 from .signs import SIGN_PAIRS, get_vocabulary
 
 __all__ = ['SPLITS', 'DemoDataset', 'split_counts', 'write_demo_dataset']
@@ -94,15 +97,20 @@ def _jobs(num_classes: int, counts: Dict[str, int]) -> Iterator[Tuple[int, int, 
 
 def _write_one(job: Tuple) -> Dict:
     """Render and write one video and its annotation; returns its list entry."""
-    root, label, index, split, seed, num_frames, size, grid, num_classes = job
+    root, label, index, split, seed, num_frames, size, grid, num_classes, noise = job
     sign = get_vocabulary(num_classes)[label]
     video_seed = [int(seed), int(label), int(index)]
     clip = render_clip(sign, video_seed, num_frames, size, grid)
     stem = f'{split}/{label:02d}_{sign.name}_{index:03d}'
     write_video(osp.join(root, 'videos', f'{stem}.mp4'), clip.frames, _FPS)
     h, w = clip.frames.shape[1:3]
+    keypoints, scores = clip.keypoints, clip.keypoint_scores
+    if noise is not None:
+        # a fifth stream of the video's seed: render_clip spawns four, which stay as they are
+        rng = np.random.default_rng(np.random.SeedSequence(video_seed).spawn(5)[4])
+        keypoints, scores = noise.apply(keypoints, scores, (h, w), rng)
     save_sign_annotation(
-        osp.join(root, 'sign_ann', f'{stem}.npz'), clip.keypoints, clip.keypoint_scores,
+        osp.join(root, 'sign_ann', f'{stem}.npz'), keypoints, scores,
         clip.person_bboxes, clip.part_maps, (h, w), part_map_source='demo_renderer')
     return dict(filename=f'{stem}.mp4', label=label, sign_ann=f'{stem}.npz',
                 total_frames=int(num_frames), img_shape=[int(h), int(w)], sign=sign.name,
@@ -129,7 +137,8 @@ def write_demo_dataset(root: str,
                        grid: Sequence[int] = (32, 32),
                        val_fraction: float = 1 / 6,
                        test_fraction: float = 1 / 6,
-                       workers: int = 1) -> DemoDataset:
+                       workers: int = 1,
+                       keypoint_noise: Optional[KeypointNoise] = None) -> DemoDataset:
     """Render and write a demo sign-language data set.
 
     Args:
@@ -146,6 +155,12 @@ def write_demo_dataset(root: str,
         test_fraction (float): Share of each class in the test split. Defaults to 1/6.
         workers (int): Processes rendering in parallel; the output does not depend on it.
             Defaults to 1.
+        keypoint_noise (KeypointNoise, optional): Make the saved keypoints and scores look
+            like MediaPipe Holistic's (jitter, dropped hands, scores, label mix-ups; the
+            parameters go to ``vocabulary.json``'s settings). Only the annotations'
+            keypoints change: the part maps come from the renderer's paint, not from
+            keypoints, and stay exact, as do the videos and person boxes. None (default):
+            exact keypoints, the same files as without the option.
 
     Returns:
         DemoDataset: Paths and counts.
@@ -158,7 +173,8 @@ def write_demo_dataset(root: str,
     root = osp.abspath(root)
     os.makedirs(root, exist_ok=True)
     _remove_previous(root)
-    jobs = [(root, label, index, split, seed, num_frames, size, grid, num_classes)
+    jobs = [(root, label, index, split, seed, num_frames, size, grid, num_classes,
+             keypoint_noise)
             for label, index, split in _jobs(num_classes, counts)]
     if workers > 1:
         method = 'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn'
@@ -178,14 +194,17 @@ def write_demo_dataset(root: str,
         out.ann_files[split] = path
         out.counts[split] = len(split_entries)
     names = set(classes)
+    settings = dict(num_classes=num_classes, videos_per_class=videos_per_class,
+                    num_frames=num_frames, size=size, seed=seed, grid=list(grid), fps=_FPS,
+                    videos_per_class_per_split=counts)
+    if keypoint_noise is not None:  # absent without it: the default set stays as it was
+        settings['keypoint_noise'] = keypoint_noise.to_dict()
     vocabulary = dict(
         classes=classes,
         pairs=[asdict(p) for p in SIGN_PAIRS if p.first in names and p.second in names],
         signs=[asdict(s) for s in signs],
         hand_shapes={k: asdict(v) for k, v in HAND_SHAPES.items()},
-        settings=dict(num_classes=num_classes, videos_per_class=videos_per_class,
-                      num_frames=num_frames, size=size, seed=seed, grid=list(grid),
-                      fps=_FPS, videos_per_class_per_split=counts))
+        settings=settings)
     with open(osp.join(root, 'vocabulary.json'), 'w') as f:
         json.dump(vocabulary, f, indent=1)
     out.seconds = time.time() - start
