@@ -11,9 +11,9 @@ figures into the parameters of :class:`signmae_mm.demo.keypoint_noise.KeypointNo
   the box of the hand's 21 points, as in :mod:`.hand_size`) in that frame; body and face
   points are divided by the clip's median hand extent. True motion adds to it (a signing hand
   accelerates), so the figures are also given on the *slow* frames (the tenth of a clip's
-  frames where the group's centroid moves least), where the residual is mostly noise. A hand's residual is
-  split into the residual of its centroid (the whole hand shifts) and the rest (the shape
-  wobbles). The lag-1 autocorrelation of the residual says whether the noise is white (-2/3
+  frames where the group's centroid moves least), where the residual is mostly noise. A
+  hand's residual is split into the residual of its centroid (the whole hand shifts) and the
+  rest (the shape wobbles). The lag-1 autocorrelation of the residual says whether the noise is white (-2/3
   for white noise, up to -1/2 for noise correlated over many frames, higher with motion).
 * **Missing hands**: a hand none of whose 21 points is scored; its share of frames and the
   lengths of its runs of missing frames.
