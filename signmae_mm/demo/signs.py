@@ -129,58 +129,90 @@ def _on_base(name: str, shape: str, *keys: Sequence[float]) -> Sign:
     return Sign(name, shape, _traj(_rest(), *keys), 'flat', _BASE)
 
 
+# The movements of the vocabulary: a wrist trajectory made by one of the makers above (one hand,
+# both hands mirrored, the dominant hand on a base), named by its stem.
+_SHARED_MOVEMENTS = {
+    # from the chin outwards and down
+    'chin_out': (_one_hand, [(0.4, -0.1, 0.18, 8), (0.55, -0.1, 0.18, 8), (1.0, -0.42, 0.5, -35)]),
+    # both hands up in front of the chest, then apart
+    'apart': (_two_hands, [(0.4, -0.2, 0.4, 10), (0.55, -0.2, 0.4, 10), (1.0, -0.55, 0.5, -10)]),
+    # the dominant hand taps the base hand twice
+    'tap_base': (_on_base, [(0.35, -0.05, 0.45, 30), (0.5, -0.05, 0.55, 30),
+                            (0.65, -0.05, 0.45, 30), (0.8, -0.05, 0.55, 30),
+                            (1.0, -0.05, 0.45, 30)]),
+    # hand at the forehead, wagging twice
+    'forehead_wag': (_one_hand, [(0.4, -0.22, -0.15, 10), (0.55, -0.22, -0.15, 30),
+                                 (0.7, -0.22, -0.15, -10), (0.85, -0.22, -0.15, 30),
+                                 (1.0, -0.22, -0.15, 10)]),
+    # down along the cheek to the chin
+    'cheek_down': (_one_hand, [(0.4, -0.32, -0.08, 15), (0.55, -0.32, -0.08, 15),
+                               (1.0, -0.15, 0.2, 15)]),
+}
+# Movements that share a beginning and end two ways: (maker, shared keys, (ending, ending)).
+_SPLIT_MOVEMENTS = {
+    # index finger to the temple, then a short flick outwards vs downwards
+    ('temple_flick_out', 'temple_flick_down'):
+    (_one_hand, [(0.45, -0.3, -0.26, 8), (0.7, -0.3, -0.26, 8)],
+     ([(1.0, -0.5, -0.3, -25)], [(1.0, -0.32, -0.02, 12)])),
+    # the hand rises to the chest, then ends at the chin vs at the shoulder
+    ('rise_to_chin', 'rise_to_shoulder'):
+    (_one_hand, [(0.4, -0.2, 0.55, 30), (0.7, -0.15, 0.3, 20)],
+     ([(1.0, -0.08, 0.12, 5)], [(1.0, -0.32, 0.18, 25)])),
+    # tap the base once and hold vs tap it a second time
+    ('tap_once', 'tap_twice'):
+    (_on_base, [(0.35, -0.05, 0.45, 30), (0.5, -0.05, 0.55, 30), (0.65, -0.05, 0.45, 30)],
+     ([(1.0, -0.05, 0.42, 30)], [(0.82, -0.05, 0.55, 30), (1.0, -0.05, 0.45, 30)])),
+    # both hands rise to the shoulders, then come together vs move apart
+    ('rise_together', 'rise_apart'):
+    (_two_hands, [(0.45, -0.45, 0.35, 0), (0.7, -0.45, 0.3, 0)],
+     ([(1.0, -0.28, 0.3, 10)], [(1.0, -0.65, 0.35, -15)])),
+    # the hand held in front of the shoulder, then the wrist turns in vs out
+    ('twist_in', 'twist_out'):
+    (_one_hand, [(0.4, -0.4, 0.45, 0), (0.7, -0.4, 0.45, 0)],
+     ([(1.0, -0.4, 0.45, 40)], [(1.0, -0.4, 0.45, -40)])),
+}
+# The pairs in class order: ('shape', movement stem, (shape, shape)) or
+# ('motion', (ending name, ending name), shape). The main job's vocabulary is the first five
+# pairs (classes 0-9); the next five complete the movements, and the last ten recombine the same
+# movements with other hand shapes (classes 20-39), so that signs the main job never saw (10-39)
+# can be looked up in a gallery (``make_demo_data.py --num-classes 40``).
+_PAIR_TABLE = (
+    ('shape', 'chin_out', ('flat', 'open5')),  # flat hand vs spread hand
+    ('motion', ('temple_flick_out', 'temple_flick_down'), 'point'),
+    ('shape', 'apart', ('point', 'v')),  # one finger vs two
+    ('motion', ('rise_to_chin', 'rise_to_shoulder'), 'flat'),
+    ('shape', 'tap_base', ('fist', 'y')),
+    ('motion', ('tap_once', 'tap_twice'), 'l'),
+    ('shape', 'forehead_wag', ('claw', 'open5')),  # bent vs straight spread fingers
+    ('motion', ('rise_together', 'rise_apart'), 'open5'),
+    ('shape', 'cheek_down', ('three', 'w')),  # three fingers with the thumb vs without
+    ('motion', ('twist_in', 'twist_out'), 'y'),
+    ('shape', 'chin_out', ('claw', 'l')),
+    ('motion', ('temple_flick_out', 'temple_flick_down'), 'v'),
+    ('shape', 'apart', ('flat', 'three')),
+    ('motion', ('rise_to_chin', 'rise_to_shoulder'), 'claw'),
+    ('shape', 'tap_base', ('point', 'v')),
+    ('motion', ('tap_once', 'tap_twice'), 'fist'),
+    ('shape', 'forehead_wag', ('flat', 'w')),
+    ('motion', ('rise_together', 'rise_apart'), 'flat'),
+    ('shape', 'cheek_down', ('point', 'v')),
+    ('motion', ('twist_in', 'twist_out'), 'l'),
+)
+
+
 def _build() -> Tuple[List[Sign], List[SignPair]]:
     signs: List[Sign] = []
     pairs: List[SignPair] = []
-
-    def shape_pair(make, stem: str, shapes: Tuple[str, str], *keys: Sequence[float]) -> None:
-        a, b = (make(f'{stem}_{s}', s, *keys) for s in shapes)
+    for kind, movement, shapes in _PAIR_TABLE:
+        if kind == 'shape':
+            make, keys = _SHARED_MOVEMENTS[movement]
+            a, b = (make(f'{movement}_{s}', s, *keys) for s in shapes)
+        else:
+            make, shared, endings = _SPLIT_MOVEMENTS[movement]
+            a, b = (make(f'{n}_{shapes}', shapes, *shared, *end)
+                    for n, end in zip(movement, endings))
         signs.extend((a, b))
-        pairs.append(SignPair('shape', a.name, b.name))
-
-    def motion_pair(make, shape: str, names: Tuple[str, str], shared: Sequence,
-                    endings: Tuple[Sequence, Sequence]) -> None:
-        a, b = (make(f'{n}_{shape}', shape, *shared, *end) for n, end in zip(names, endings))
-        signs.extend((a, b))
-        pairs.append(SignPair('motion', a.name, b.name))
-
-    # 0/1: from the chin outwards and down; flat hand vs spread hand.
-    shape_pair(_one_hand, 'chin_out', ('flat', 'open5'), (0.4, -0.1, 0.18, 8),
-               (0.55, -0.1, 0.18, 8), (1.0, -0.42, 0.5, -35))
-    # 2/3: index finger to the temple, then a short flick outwards vs downwards.
-    motion_pair(_one_hand, 'point', ('temple_flick_out', 'temple_flick_down'),
-                [(0.45, -0.3, -0.26, 8), (0.7, -0.3, -0.26, 8)],
-                ([(1.0, -0.5, -0.3, -25)], [(1.0, -0.32, -0.02, 12)]))
-    # 4/5: both hands up in front of the chest, then apart; one finger vs two.
-    shape_pair(_two_hands, 'apart', ('point', 'v'), (0.4, -0.2, 0.4, 10), (0.55, -0.2, 0.4, 10),
-               (1.0, -0.55, 0.5, -10))
-    # 6/7: flat hand rises to the chest, then ends at the chin vs at the shoulder.
-    motion_pair(_one_hand, 'flat', ('rise_to_chin', 'rise_to_shoulder'),
-                [(0.4, -0.2, 0.55, 30), (0.7, -0.15, 0.3, 20)],
-                ([(1.0, -0.08, 0.12, 5)], [(1.0, -0.32, 0.18, 25)]))
-    # 8/9: the dominant hand taps the base hand twice; fist vs Y hand.
-    shape_pair(_on_base, 'tap_base', ('fist', 'y'), (0.35, -0.05, 0.45, 30),
-               (0.5, -0.05, 0.55, 30), (0.65, -0.05, 0.45, 30), (0.8, -0.05, 0.55, 30),
-               (1.0, -0.05, 0.45, 30))
-    # 10/11: tap the base once and hold vs tap it a second time.
-    motion_pair(_on_base, 'l', ('tap_once', 'tap_twice'),
-                [(0.35, -0.05, 0.45, 30), (0.5, -0.05, 0.55, 30), (0.65, -0.05, 0.45, 30)],
-                ([(1.0, -0.05, 0.42, 30)], [(0.82, -0.05, 0.55, 30), (1.0, -0.05, 0.45, 30)]))
-    # 12/13: hand at the forehead, wagging twice; bent vs straight spread fingers.
-    shape_pair(_one_hand, 'forehead_wag', ('claw', 'open5'), (0.4, -0.22, -0.15, 10),
-               (0.55, -0.22, -0.15, 30), (0.7, -0.22, -0.15, -10), (0.85, -0.22, -0.15, 30),
-               (1.0, -0.22, -0.15, 10))
-    # 14/15: both spread hands rise to the shoulders, then come together vs move apart.
-    motion_pair(_two_hands, 'open5', ('rise_together', 'rise_apart'),
-                [(0.45, -0.45, 0.35, 0), (0.7, -0.45, 0.3, 0)],
-                ([(1.0, -0.28, 0.3, 10)], [(1.0, -0.65, 0.35, -15)]))
-    # 16/17: down along the cheek to the chin; three fingers with the thumb vs without.
-    shape_pair(_one_hand, 'cheek_down', ('three', 'w'), (0.4, -0.32, -0.08, 15),
-               (0.55, -0.32, -0.08, 15), (1.0, -0.15, 0.2, 15))
-    # 18/19: Y hand held in front of the shoulder, then the wrist turns in vs out.
-    motion_pair(_one_hand, 'y', ('twist_in', 'twist_out'),
-                [(0.4, -0.4, 0.45, 0), (0.7, -0.4, 0.45, 0)],
-                ([(1.0, -0.4, 0.45, 40)], [(1.0, -0.4, 0.45, -40)]))
+        pairs.append(SignPair(kind, a.name, b.name))
     return signs, pairs
 
 
