@@ -28,8 +28,12 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def _describe(encoder: Dict[str, Any]) -> str:
-    return (f'{encoder.get("config")} + {encoder.get("checkpoint")} (weights '
-            f'{encoder.get("weights_sha256")}, {encoder.get("embed_dim")}-d)')
+    """``config + checkpoint (sha256 ..., weights ..., D-d)``, what is known of it."""
+    facts = [f'sha256 {encoder["checkpoint_sha256"]}' if encoder.get('checkpoint_sha256') else '',
+             f'weights {encoder.get("weights_sha256")}',
+             f'{encoder["embed_dim"]}-d' if encoder.get('embed_dim') else '']
+    return (f'{encoder.get("config")} + {encoder.get("checkpoint")} '
+            f'({", ".join(f for f in facts if f)})')
 
 
 class SignGallery:
@@ -302,6 +306,9 @@ def make_gallery(model: nn.Module,
       names from ``classes`` or the list's ``metainfo['classes']``;
     * a saved gallery (``.npz``), checked to come from the model's encoder.
 
+    A file is a list by its extension (``.json``, ``.txt``) or, without one of these or
+    ``.npz``, when it holds text; anything else is read as a saved gallery.
+
     A clip that does not decode stops the building, named: a gallery is built whole.
 
     Args:
@@ -323,18 +330,25 @@ def make_gallery(model: nn.Module,
         FileNotFoundError / ValueError: The source is missing, a clip does not decode, a file
             is not a gallery or comes from another encoder (all naming the file).
     """
+    from .file_checks import describe_file
     from .video_sets import videos_from_list, videos_from_sign_folders
     if mode is not None and mode not in GALLERY_MODES:
         raise ValueError(f'gallery mode must be one of {GALLERY_MODES}, got {mode!r}')
-    if not osp.isdir(source) and source.lower().endswith('.npz'):
-        gallery = SignGallery.load(source)
-        gallery.check_encoder(encoder_identity(model), 'this model\'s embeddings')
-        gallery.mode = mode or gallery.mode
-        gallery.k = int(k or gallery.k)
-        return gallery
+    if not osp.exists(source):
+        raise FileNotFoundError(f'gallery {source} not found')
     if osp.isdir(source):
         videos = videos_from_sign_folders(source)
     else:
+        suffix = osp.splitext(source)[1].lower()
+        # a list by its name, else by its content: anything but text is read as a saved
+        # gallery, whose loader says what the file is when it is not one
+        if suffix not in ('.json', '.txt') and (suffix == '.npz'
+                                                or describe_file(source) != 'a text file'):
+            gallery = SignGallery.load(source)
+            gallery.check_encoder(encoder_identity(model), 'this model\'s embeddings')
+            gallery.mode = mode or gallery.mode
+            gallery.k = int(k or gallery.k)
+            return gallery
         videos = videos_from_list(source, video_root, sign_ann_root, classes)
     features = embed_videos(model, videos.paths, videos.labels, names=videos.names,
                             classes=videos.classes, sample_infos=videos.sample_infos,

@@ -79,12 +79,13 @@ def test_adding_a_sign_changes_only_its_entries():
 def test_another_encoder_or_embedding_size_is_refused():
     gallery = _hand_made()
     other = dict(ENCODER, checkpoint='other.pth', weights_sha256='w2')
-    with pytest.raises(ValueError, match=r'made with another encoder, c.py \+ e.pth \(weights '
-                       r'w1, 2-d\); the queries come from c.py \+ other.pth \(weights w2'):
+    with pytest.raises(ValueError, match=r'made with another encoder, c.py \+ e.pth \(sha256 aa, '
+                       r'weights w1, 2-d\); the queries come from c.py \+ other.pth \(sha256 '
+                       r'aa, weights w2'):
         gallery.scores(SignFeatures(np.ones((1, 2)), ['q'], [-1], other))
     wide = dict(ENCODER, weights_sha256='w3', embed_dim=3)
     with pytest.raises(ValueError, match=r'holds 2-d embeddings of c.py \+ e.pth .*; the '
-                       r'queries are 3-d embeddings of c.py \+ e.pth \(weights w3'):
+                       r'queries are 3-d embeddings of c.py \+ e.pth \(sha256 aa, weights w3'):
         gallery.query(SignFeatures(np.ones((1, 3)), ['q'], [-1], wide))
     with pytest.raises(ValueError, match='no label'):
         SignGallery.from_features(SignFeatures(np.ones((1, 2)), ['q'], [-1], ENCODER))
@@ -175,12 +176,18 @@ def test_gallery_arguments_that_cannot_be_used_are_one_line(
     err = capsys.readouterr().err.strip()
     assert '\n' not in err and err.startswith(f'error: gallery {saved} was made with another '
                                               'encoder') and 'other.pth' in err
+    assert 'None' not in err  # the model's size is not known before it embeds: not said
     # a file that is not a gallery
     not_gallery = tmp_path / 'notes.npz'
     not_gallery.write_text('hello\n')
     assert tool.main(argv + [query, '--gallery', str(not_gallery)]) == 2
     assert capsys.readouterr().err.strip() == (
         f'error: {not_gallery} is not a sign gallery: it is a text file')
+    assert tool.main(argv + [query, '--gallery', str(recognizer_checkpoint)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f'error: {recognizer_checkpoint} is not a sign gallery: it is a PyTorch checkpoint')
+    assert tool.main(argv + [query, '--gallery', str(tmp_path / 'nowhere')]) == 2
+    assert capsys.readouterr().err.strip() == f'error: gallery {tmp_path / "nowhere"} not found'
     # the checkpoint is checked first: before the gallery and any video
     assert tool.main([str(FINETUNE), query, query, '--gallery', str(tmp_path / 'nowhere')]) == 2
     assert 'is not a PyTorch checkpoint' in capsys.readouterr().err
