@@ -25,14 +25,16 @@ def test_public_classes_are_registered():
 
     from signmae_mm import datasets, models
     from signmae_mm.datasets import transforms
+    from signmae_mm.evaluation import metrics
 
     from mmcv.transforms import BaseTransform
     from mmengine.dataset import BaseDataset
+    from mmengine.evaluator import BaseMetric
     from torch import nn
 
     ours = _our_modules()
     kinds = ((models, nn.Module, 'MODELS'), (transforms, BaseTransform, 'TRANSFORMS'),
-             (datasets, BaseDataset, 'DATASETS'))
+             (datasets, BaseDataset, 'DATASETS'), (metrics, BaseMetric, 'METRICS'))
     for pkg, base, reg in kinds:
         for name in getattr(pkg, '__all__', []):
             obj = getattr(pkg, name)

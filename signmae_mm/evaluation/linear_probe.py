@@ -1,7 +1,8 @@
 """Frozen-encoder linear probe: the standard self-supervised evaluation of a pretrained encoder.
 
 The encoder of a finetuning config (mmaction2's ``Recognizer3D`` + ``VisionTransformer``, mean
-pooling) is loaded from a pretraining checkpoint and frozen; its pooled features of the clips of
+pooling) is loaded from a pretraining checkpoint (:func:`~signmae_mm.apis.init_sign_encoder`, as
+every embedding of the package) and frozen; its pooled features of the clips of
 a training list and a test list (the config's test pipeline: no augmentation) are classified by
 the same multinomial logistic regression as the raw-pixel baseline
 (:mod:`signmae_mm.evaluation.linear_classifier`). Cheaper than finetuning, and more sensitive to
@@ -26,46 +27,6 @@ __all__ = ['POOLINGS', 'encoder_features', 'pooled_features', 'linear_probe', 'l
 
 #: The probe's read-outs of a clip's encoder tokens (see the module docstring).
 POOLINGS: Tuple[str, ...] = ('mean', 'tokens')
-
-
-def _build_model(config: Any, checkpoint: Optional[str], device: str) -> torch.nn.Module:
-    from mmaction.registry import MODELS
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
-    model_cfg = cfg.model.to_dict()
-    init = model_cfg['backbone'].pop('init_cfg', None)
-    model = MODELS.build(model_cfg)
-    model.init_weights()  # the default init when no checkpoint is given (no pretraining)
-    if checkpoint is not None:
-        prefix = init.get('prefix', 'backbone.') if isinstance(init, dict) else 'backbone.'
-        # read once: checked, then loaded (the fresh fc_norm is the only key left out)
-        model.backbone.load_state_dict(_encoder_weights(model.backbone, checkpoint, prefix),
-                                       strict=False)
-    return model.to(device).eval()
-
-
-def _encoder_weights(backbone: torch.nn.Module, checkpoint: str,
-                     prefix: str) -> Dict[str, torch.Tensor]:
-    """The checkpoint's ``prefix`` weights for ``backbone``; fails, naming the file, when it
-    lacks encoder weights of this backbone or holds them in another shape."""
-    from mmengine.runner import CheckpointLoader
-    state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    state = state.get('state_dict', state)
-    weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-    own = backbone.state_dict()
-    # the documented exception: a fresh fc_norm after the mean pooling
-    missing = sorted(k for k in own if k not in weights and not k.startswith('fc_norm.'))
-    wrong = sorted(k for k in own if k in weights and weights[k].shape != own[k].shape)
-    if missing or wrong:
-        raise ValueError(f'checkpoint {checkpoint} does not fit the probed backbone: '
-                         f'{len(missing)} encoder weights missing (e.g. '
-                         f'{", ".join(missing[:3]) or "-"}), {len(wrong)} of another shape (e.g. '
-                         f'{", ".join(wrong[:3]) or "-"}); is it a pretraining checkpoint of '
-                         'this model size?')
-    return weights
 
 
 def _check_poolings(poolings: Sequence[str]) -> Tuple[str, ...]:
@@ -118,6 +79,8 @@ def pooled_features(model: torch.nn.Module,
     from mmaction.registry import DATASETS
     from mmengine.dataset import pseudo_collate
 
+    from signmae_mm.apis.encoder import clip_embeddings
+
     poolings = _check_poolings(poolings)
     dataset_cfg = config.test_dataloader.dataset.to_dict()
     dataset_cfg.update(ann_file=ann_file, data_prefix=dict(video=video_prefix))
@@ -131,15 +94,16 @@ def pooled_features(model: torch.nn.Module,
         inputs, samples = data['inputs'], data['data_samples']
         num_views = inputs.shape[1]
         if poolings == ('mean', ):
-            out = dict(mean=model.extract_feat(inputs, test_mode=True)[0])  # (B * views, C)
+            # the embedding every API of the package gives, averaged over the views
+            out = dict(mean=clip_embeddings(model, inputs))
         else:
             backbone = model.backbone
             maps = _token_maps(backbone, inputs.flatten(0, 1)).flatten(2)  # (B * views, C, N)
             # the same mean pooling as VisionTransformer's forward, from the same tokens
-            out = dict(mean=backbone.fc_norm(maps.mean(-1)), tokens=maps.transpose(1, 2))
+            views = dict(mean=backbone.fc_norm(maps.mean(-1)), tokens=maps.transpose(1, 2))
+            out = {p: x.reshape(len(samples), num_views, -1).mean(1) for p, x in views.items()}
         for pooling in poolings:
-            x = out[pooling].reshape(len(samples), num_views, -1).mean(1)
-            feats[pooling].append(x.float().cpu().numpy())
+            feats[pooling].append(out[pooling].float().cpu().numpy())
         labels += [int(s.gt_label.reshape(-1)[0]) for s in samples]
     return ({p: np.concatenate(f) for p, f in feats.items()},
             np.asarray(labels, dtype=np.int64))
@@ -205,10 +169,11 @@ def linear_probes(config: Any,
     """
     from mmengine.config import Config
 
+    from signmae_mm.apis.encoder import init_sign_encoder
     poolings = _check_poolings(poolings)
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     start = time.time()
-    model = _build_model(cfg, checkpoint, device)
+    model = init_sign_encoder(cfg, checkpoint, device)
     x_train, y_train = pooled_features(model, cfg, train_ann, video_prefix, poolings)
     x_test, y_test = pooled_features(model, cfg, test_ann, video_prefix, poolings)
     feature_seconds = time.time() - start

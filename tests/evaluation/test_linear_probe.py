@@ -15,10 +15,10 @@ from mmengine.runner import save_checkpoint
 
 import signmae_mm  # noqa: F401  (compat fixes before mmaction)
 from mmaction.registry import MODELS
+from signmae_mm.apis import init_sign_encoder
 from signmae_mm.demo import write_demo_dataset
 from signmae_mm.evaluation import (POOLINGS, encoder_features, linear_probe, linear_probes,
                                    pooled_features)
-from signmae_mm.evaluation.linear_probe import _build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CFG = ROOT / 'configs' / 'demo'
@@ -51,7 +51,7 @@ def checkpoint(tmp_path_factory):
 
 def test_probe_uses_the_pretrained_encoder(demo, checkpoint):
     cfg = Config.fromfile(str(FINETUNE))
-    probed = _build_model(cfg, str(checkpoint), 'cpu')
+    probed = init_sign_encoder(cfg, str(checkpoint), 'cpu')
     saved = torch.load(str(checkpoint), map_location='cpu', weights_only=True)['state_dict']
     own = probed.backbone.state_dict()
     loaded = [k for k in own if f'backbone.{k}' in saved]
@@ -65,7 +65,8 @@ def test_probe_uses_the_pretrained_encoder(demo, checkpoint):
     assert sorted(y.tolist()) == [0] * 4 + [1] * 4
     # a different encoder (random init, no checkpoint) gives different features
     torch.manual_seed(1)
-    other, _ = encoder_features(_build_model(cfg, None, 'cpu'), cfg, demo.ann_files['train'],
+    other, _ = encoder_features(init_sign_encoder(cfg, None, 'cpu'), cfg,
+                                demo.ann_files['train'],
                                 demo.video_prefix)
     assert not np.allclose(x, other)
 
@@ -113,7 +114,7 @@ def _tokens(cfg) -> int:
 
 def test_token_read_out_is_every_token_of_the_same_pass(demo, checkpoint):
     cfg = Config.fromfile(str(FINETUNE))
-    model = _build_model(cfg, str(checkpoint), 'cpu')
+    model = init_sign_encoder(cfg, str(checkpoint), 'cpu')
     feats, y = pooled_features(model, cfg, demo.ann_files['train'], demo.video_prefix, POOLINGS)
     width, n = cfg.model.backbone.embed_dims, _tokens(cfg)
     assert feats['tokens'].shape == (8, n * width) and feats['mean'].shape == (8, width)
