@@ -118,7 +118,7 @@ def test_floor_is_the_loss_of_predicting_each_tubelet_by_its_mean(norm_pix, dual
     target = head.construct_target(video).reshape(2, 64, -1, 3)
     pred = target.mean(dim=2, keepdim=True).expand_as(target).reshape(2, 64, -1)
     pred = pred[selected].reshape(2, int(selected[0].sum()), -1)
-    losses = head.loss(pred, video, mask, target_mask)
+    losses = head.loss_by_feat(pred, video, mask, target_mask)
     floor = head.mean_predictor_loss(video, mask, target_mask)
     assert floor.item() == pytest.approx(losses['loss_rec'].item(), rel=1e-6)
     assert losses['floor_rec'].item() == pytest.approx(floor.item(), rel=1e-6)
@@ -146,7 +146,7 @@ def test_floor_is_logged_not_optimised():
     mask = torch.zeros(1, 64, dtype=torch.bool)
     mask[:, :48] = True
     pred = torch.randn(1, 48, 384, requires_grad=True)
-    losses = head.loss(pred, video, mask)
+    losses = head.loss_by_feat(pred, video, mask)
     # mmengine's parse_losses adds up the keys holding 'loss': loss_rec only.
     assert [k for k in losses if 'loss' in k] == ['loss_rec']
     assert not losses['floor_rec'].requires_grad

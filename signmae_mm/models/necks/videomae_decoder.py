@@ -118,8 +118,36 @@ class VideoMAEDecoder(BaseModule):
                 visible_tokens: Tensor,
                 mask: Tensor,
                 target_mask: Optional[Tensor] = None,
-                num_targets: Optional[int] = None) -> Tensor:
-        """Predict the pixels of the target tokens.
+                num_targets: Optional[int] = None,
+                return_tokens: bool = False) -> Tensor:
+        """Predict the pixels of the target tokens: ``head(decode(...))``.
+
+        Args:
+            visible_tokens (Tensor): ``(B, N_visible, encoder_embed_dims)``; see :meth:`decode`.
+            mask (Tensor): ``(B, N)`` bool encoder mask, True = masked.
+            target_mask (Tensor, optional): ``(B, N)`` bool; see :meth:`decode`.
+            num_targets (int, optional): True entries per row of ``target_mask``.
+            return_tokens (bool): Return :meth:`decode`'s tokens, without ``head``. Through
+                ``forward`` rather than :meth:`decode` so that module wrappers (FSDP, hooks)
+                see the call. Defaults to False.
+
+        Returns:
+            Tensor: ``(B, N_targets, out_channels * tubelet * patch * patch)`` predictions (or
+            ``(B, N_targets, embed_dims)`` tokens), in the (t, h, w) order of the target
+            positions.
+        """
+        tokens = self.decode(visible_tokens, mask, target_mask, num_targets)
+        return tokens if return_tokens else self.head(tokens)
+
+    def decode(self,
+               visible_tokens: Tensor,
+               mask: Tensor,
+               target_mask: Optional[Tensor] = None,
+               num_targets: Optional[int] = None) -> Tensor:
+        """The decoded tokens of the target positions, after the last norm and before ``head``.
+
+        A loss head with a target of its own (e.g. :class:`MotionReconstructionHead`) projects
+        these with its own linear, beside ``head``'s pixels.
 
         Args:
             visible_tokens (Tensor): ``(B, N_visible, encoder_embed_dims)`` encoder output, in
@@ -132,8 +160,8 @@ class VideoMAEDecoder(BaseModule):
                 None.
 
         Returns:
-            Tensor: ``(B, N_targets, out_channels * tubelet * patch * patch)`` predictions, in
-            the (t, h, w) order of the target positions.
+            Tensor: ``(B, N_targets, embed_dims)`` tokens, in the (t, h, w) order of the target
+            positions.
         """
         b, num_visible, _ = visible_tokens.shape
         # The masks are checked by VideoMAEPretrainer; a clip of another size would still
@@ -154,4 +182,4 @@ class VideoMAEDecoder(BaseModule):
         x = torch.cat([x_visible, x_target], dim=1)
         for block in self.blocks:
             x = block(x)
-        return self.head(self.norm(x[:, num_visible:]))
+        return self.norm(x[:, num_visible:])
