@@ -186,6 +186,24 @@ def test_reconstruct_keeps_visible_tokens_and_reports_the_models_loss(cfg, sampl
     assert result['floor'] == pytest.approx(losses['floor_rec'].item(), rel=1e-5)
 
 
+def test_reconstruct_reads_the_pixel_head_of_a_model_with_a_motion_head(cfg, samples):
+    """configs/demo/signmae-handarm-motion_...: the pixel head first, the motion head beside."""
+    motion_cfg = Config.fromfile(str(CONFIG.parent /
+                                     'signmae-handarm-motion_vit-tiny-p8_8x2x1_signdemo.py'))
+    two = cfg.copy()
+    two.merge_from_dict(dict(model=dict(head=None, heads=motion_cfg.model.heads)))
+    model = build_model(two)
+    assert [type(h).__name__ for h in model.heads] == ['PixelReconstructionHead',
+                                                       'MotionReconstructionHead']
+    result = reconstruct(model, samples[0])
+    assert result['reconstruction'].shape == (FRAMES, SIZE, SIZE, 3)
+    model.eval()
+    with torch.no_grad():
+        losses = model(**model.data_preprocessor(pseudo_collate([samples[0]])), mode='loss')
+    assert set(losses) == {'loss_rec', 'floor_rec', 'loss_motion', 'floor_motion'}
+    assert result['loss'] == pytest.approx(losses['loss_rec'].item(), rel=1e-5)
+
+
 def test_unpatchify_inverts_patchify():
     video = torch.randn(2, 3, 8, 32, 48)
     assert torch.equal(unpatchify(patchify(video, 2, 16), (4, 2, 3), 2, 16, 3), video)
