@@ -1,6 +1,6 @@
 """The interface of a loss head of :class:`VideoMAEPretrainer`: one target, one weighted loss."""
 from abc import ABCMeta, abstractmethod
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from mmaction.utils import SampleList
 from mmengine.model import BaseModule
@@ -22,6 +22,10 @@ class BaseMAEHead(BaseModule, metaclass=ABCMeta):
     from ``data_samples`` by the head that needs it (the masks alone travel the preprocessor's
     checked ``masks`` route).
 
+    ``reads`` names the decoder outputs the head reads (``'decoded'``, ``'pred'``; see
+    :class:`~signmae_mm.models.utils.MAEOutputs`): the decoder computes those that some head
+    reads.
+
     Each head logs its loss under its own ``loss_name`` (``loss_rec``, ``loss_motion``, ...),
     already multiplied by ``loss_weight``; mmengine's ``parse_losses`` sums every key holding
     ``'loss'`` into the optimised total, so diagnostics must use keys without it.
@@ -31,6 +35,9 @@ class BaseMAEHead(BaseModule, metaclass=ABCMeta):
         loss_name (str): Key of the loss in the returned dict; must start with ``'loss_'``.
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
+
+    #: Decoder outputs (fields of MAEOutputs) that :meth:`loss` and :meth:`predict` read.
+    reads: Tuple[str, ...] = ()
 
     def __init__(self,
                  loss_weight: float = 1.,

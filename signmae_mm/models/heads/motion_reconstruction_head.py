@@ -60,6 +60,8 @@ class MotionReconstructionHead(PixelReconstructionHead):
             (Xavier-uniform, zero bias).
     """
 
+    reads = ('decoded', )
+
     def __init__(self,
                  lag: int = 3,
                  padding: str = 'crop',
@@ -131,8 +133,8 @@ class MotionReconstructionHead(PixelReconstructionHead):
         """``predictor(outputs.decoded)``: ``(B, M, tubelet * patch * patch * C)``."""
         if outputs.decoded is None:
             raise ValueError('MotionReconstructionHead reads the decoded tokens, but the '
-                             "pretrainer's neck gave none (it needs a `decode` method / "
-                             '`return_tokens`, as VideoMAEDecoder has)')
+                             "outputs hold none (the pretrainer's neck must return them: "
+                             "VideoMAEDecoder's output='tokens')")
         return self.predictor(outputs.decoded)
 
     def predict(self, outputs: MAEOutputs, data_samples: SampleList) -> None:

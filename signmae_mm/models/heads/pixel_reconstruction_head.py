@@ -47,6 +47,8 @@ class PixelReconstructionHead(BaseMAEHead):
         init_cfg (dict, optional): Unused (no parameters).
     """
 
+    reads = ('pred', )
+
     def __init__(self,
                  patch_size: int = 16,
                  tubelet_size: int = 2,
@@ -98,6 +100,9 @@ class PixelReconstructionHead(BaseMAEHead):
         Returns:
             Tensor: ``(B, M, tubelet * patch * patch * C)``.
         """
+        if outputs.pred is None:
+            raise ValueError(f"{type(self).__name__} reads the decoder's pixel predictions, "
+                             'but the outputs hold none')
         return outputs.pred
 
     @torch.no_grad()

@@ -1,5 +1,5 @@
 """VideoMAE's decoder: mask tokens + fixed position embeddings -> pixels of the hidden tubelets."""
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmaction.models.backbones.vit_mae import Block, get_sinusoid_encoding
@@ -119,7 +119,7 @@ class VideoMAEDecoder(BaseModule):
                 mask: Tensor,
                 target_mask: Optional[Tensor] = None,
                 num_targets: Optional[int] = None,
-                return_tokens: bool = False) -> Tensor:
+                output: str = 'pixels') -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """Predict the pixels of the target tokens: ``head(decode(...))``.
 
         Args:
@@ -127,17 +127,23 @@ class VideoMAEDecoder(BaseModule):
             mask (Tensor): ``(B, N)`` bool encoder mask, True = masked.
             target_mask (Tensor, optional): ``(B, N)`` bool; see :meth:`decode`.
             num_targets (int, optional): True entries per row of ``target_mask``.
-            return_tokens (bool): Return :meth:`decode`'s tokens, without ``head``. Through
-                ``forward`` rather than :meth:`decode` so that module wrappers (FSDP, hooks)
-                see the call. Defaults to False.
+            output (str): ``'pixels'`` (default), ``'tokens'`` (:meth:`decode`'s, without
+                ``head``: for loss heads with their own projection) or ``'both'``. Through
+                ``forward`` rather than :meth:`decode` so that what wraps the forward (CPU
+                autocast, FSDP, hooks) wraps all of it.
 
         Returns:
-            Tensor: ``(B, N_targets, out_channels * tubelet * patch * patch)`` predictions (or
-            ``(B, N_targets, embed_dims)`` tokens), in the (t, h, w) order of the target
-            positions.
+            Tensor | tuple[Tensor, Tensor]: ``(B, N_targets, out_channels * tubelet * patch *
+            patch)`` pixel predictions, ``(B, N_targets, embed_dims)`` tokens, or both
+            ``(tokens, pixels)``; in the (t, h, w) order of the target positions.
         """
+        if output not in ('pixels', 'tokens', 'both'):
+            raise ValueError(f"output must be 'pixels', 'tokens' or 'both', got {output!r}")
         tokens = self.decode(visible_tokens, mask, target_mask, num_targets)
-        return tokens if return_tokens else self.head(tokens)
+        if output == 'tokens':
+            return tokens
+        pixels = self.head(tokens)
+        return (tokens, pixels) if output == 'both' else pixels
 
     def decode(self,
                visible_tokens: Tensor,

@@ -10,7 +10,7 @@ from mmaction.utils import ConfigType, OptConfigType, SampleList
 from mmengine.model import BaseModel, BaseModule, ModuleList
 from torch import Tensor
 
-from ..utils.mae_outputs import MAEOutputs
+from ..utils.mae_outputs import DECODER_OUTPUTS, MAEOutputs
 from ..utils.tokens import check_token_mask, running_cell_patterns, token_grid
 
 __all__ = ['VideoMAEPretrainer']
@@ -39,10 +39,12 @@ class VideoMAEPretrainer(BaseModel):
     preprocessor's normalisation (its ``mean``/``std``).
 
     The encoder and the decoder run once per batch; every head gets the same
-    :class:`~signmae_mm.models.utils.MAEOutputs` (clips, pixels, masks, encoder tokens, decoded
-    tokens, the decoder's pixel predictions), builds its own target and returns its own weighted
-    loss (``loss_rec``, ``loss_motion``, ...), as mmpretrain's algorithms hand their head the
-    prediction and the input. mmengine's ``parse_losses`` sums them.
+    :class:`~signmae_mm.models.utils.MAEOutputs` (clips, pixels, masks, encoder tokens, and the
+    decoder's tokens and pixel predictions, as far as some head ``reads`` them), builds its own
+    target and returns its own weighted loss (``loss_rec``, ``loss_motion``, ...), as
+    mmpretrain's algorithms hand their head the prediction and the input. mmengine's
+    ``parse_losses`` sums them. A neck that returns decoded tokens takes
+    ``output='tokens'|'both'`` (:class:`VideoMAEDecoder`).
 
     The token masks come in as ``masks`` only: :class:`MaskedVideoDataPreprocessor` stacks the
     data samples' ``mask`` into it. They are checked here, once (bool, ``(B, N)`` with the
@@ -108,6 +110,11 @@ class VideoMAEPretrainer(BaseModel):
         names = [getattr(h, 'loss_name', None) for h in self.heads]
         if len(set(names)) != len(names):
             raise ValueError(f'the heads must log distinct losses, got loss_name {names}')
+        # What the decoder computes: the outputs some head reads (a head without `reads`
+        # is taken to read the pixel predictions, as the one-head pretrainer gave it).
+        self._decoder_reads = {
+            name for h in self.heads for name in getattr(h, 'reads', ('pred', ))
+        } & set(DECODER_OUTPUTS)
         if decoder_keep_ratio is not None:
             running_cell_patterns((1, 2, 2), decoder_keep_ratio)  # validates the ratio
         self.decoder_keep_ratio = decoder_keep_ratio
@@ -285,8 +292,12 @@ class VideoMAEPretrainer(BaseModel):
         masks, num_masked = self.check_masks(masks, video)
         return self.backbone(video, masks, num_masked)
 
-    def encode_decode(self, video: Tensor, masks: Tensor, num_masked: int,
-                      target_mask: Optional[Tensor] = None) -> MAEOutputs:
+    def encode_decode(self,
+                      video: Tensor,
+                      masks: Tensor,
+                      num_masked: int,
+                      target_mask: Optional[Tensor] = None,
+                      reads: Optional[set] = None) -> MAEOutputs:
         """Run the encoder on the visible tokens and the decoder on the target positions.
 
         Args:
@@ -295,6 +306,8 @@ class VideoMAEPretrainer(BaseModel):
             num_masked (int): Masked tokens per clip.
             target_mask (Tensor, optional): ``(B, N)`` decoder positions (dual masking);
                 defaults to ``masks``.
+            reads (set[str], optional): Decoder outputs to compute, of ``{'decoded',
+                'pred'}``. Defaults to those the heads read.
 
         Returns:
             MAEOutputs: What the heads read; ``pixels`` is :meth:`pixels` of ``video``.
@@ -308,13 +321,16 @@ class VideoMAEPretrainer(BaseModel):
             mask=masks,
             target_mask=masks if target_mask is None else target_mask,
             latent=latent)
-        if hasattr(self.neck, 'decode'):
-            # Decoded tokens for heads with their own projection; the decoder's pixel
-            # projection runs when a head reads `outputs.pred`.
-            outputs.decoded = self.neck(latent, masks, target_mask, num_targets,
-                                        return_tokens=True)
-            outputs.project = self.neck.head
-        else:
+        reads = self._decoder_reads if reads is None else reads
+        if 'decoded' in reads:
+            # A neck with more than pixel predictions (VideoMAEDecoder's `output`).
+            output = 'both' if 'pred' in reads else 'tokens'
+            decoded = self.neck(latent, masks, target_mask, num_targets, output=output)
+            if output == 'both':
+                outputs.decoded, outputs.pred = decoded
+            else:
+                outputs.decoded = decoded
+        elif 'pred' in reads:
             outputs.pred = self.neck(latent, masks, target_mask, num_targets)
         return outputs
 
@@ -353,4 +369,4 @@ class VideoMAEPretrainer(BaseModel):
         masks, num_masked = self._masks(masks, data_samples, video, 'tensor')
         if masks is None:
             return self.backbone(video, None)
-        return self.encode_decode(video, masks, num_masked, None).pred
+        return self.encode_decode(video, masks, num_masked, None, reads={'pred'}).pred

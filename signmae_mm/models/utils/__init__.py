@@ -6,12 +6,12 @@
 * :mod:`.mae_outputs`: what :class:`VideoMAEPretrainer` hands to its loss heads.
 * :mod:`.checkpoint_conversion`: VideoMAE checkpoint layouts (official, Hugging Face, ours).
 """
-from .mae_outputs import MAEOutputs
+from .mae_outputs import DECODER_OUTPUTS, MAEOutputs
 from .sdpa_attention import SDPAAttention, build_sdpa_block, use_sdpa_attention
 from .tokens import (check_token_mask, patchify, running_cell_patterns, select_tokens,
                      token_grid)
 
 __all__ = [
-    'MAEOutputs', 'SDPAAttention', 'build_sdpa_block', 'check_token_mask', 'patchify',
+    'DECODER_OUTPUTS', 'MAEOutputs', 'SDPAAttention', 'build_sdpa_block', 'check_token_mask', 'patchify',
     'running_cell_patterns', 'select_tokens', 'token_grid', 'use_sdpa_attention'
 ]

@@ -259,7 +259,7 @@ def test_a_motion_only_model_leaves_the_pixel_projection_alone():
     losses = model(**data, mode='loss', masks=random_masks(2, 48))
     assert set(losses) == {'loss_motion', 'floor_motion'}
     losses['loss_motion'].backward()
-    assert model.neck.head.weight.grad is None  # not run: see MAEOutputs.pred
+    assert model.neck.head.weight.grad is None  # no head reads `pred`: not run
 
 
 def test_predict_with_two_heads():
