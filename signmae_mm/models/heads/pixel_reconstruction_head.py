@@ -203,7 +203,10 @@ class PixelReconstructionHead(BaseMAEHead):
             Tensor: ``(B,)`` float32; 0 for a clip without counted tokens.
         """
         target, weight = self._target_and_weight(video, mask, target_mask)
-        per_token = (pred.float() - target).pow(2).mean(dim=-1)
+        squares = (pred.float() - target).pow(2)
+        if bool(weight.all()):
+            return squares.mean(dim=(1, 2))  # one reduction, as before weights existed
+        per_token = squares.mean(dim=-1)
         weight = weight.to(per_token.dtype)
         return (per_token * weight).sum(dim=1) / weight.sum(dim=1).clamp(min=1.)
 
