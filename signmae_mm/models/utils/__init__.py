@@ -12,6 +12,6 @@ from .tokens import (check_token_mask, patchify, running_cell_patterns, select_t
                      token_grid)
 
 __all__ = [
-    'DECODER_OUTPUTS', 'MAEOutputs', 'SDPAAttention', 'build_sdpa_block', 'check_token_mask', 'patchify',
-    'running_cell_patterns', 'select_tokens', 'token_grid', 'use_sdpa_attention'
+    'DECODER_OUTPUTS', 'MAEOutputs', 'SDPAAttention', 'build_sdpa_block', 'check_token_mask',
+    'patchify', 'running_cell_patterns', 'select_tokens', 'token_grid', 'use_sdpa_attention'
 ]
