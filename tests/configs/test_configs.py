@@ -1,4 +1,5 @@
 """The SignMAE configs: inheritance, the VideoMAE recipe values, and models built from them."""
+import json
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,20 @@ def test_pretraining_models_build_from_configs(path):
     assert decay_of[id(model.neck.mask_token)] == 0.
     assert decay_of[id(model.backbone.blocks[0].attn.q_bias)] == 0.
     assert decay_of[id(model.backbone.blocks[0].attn.qkv.weight)] == 0.05
+
+
+STATE_DICTS = CONFIGS.parent / 'tests' / 'data' / 'legacy' / 'pretrainer_state_dicts.json'
+
+
+@pytest.mark.parametrize('config', sorted(json.loads(STATE_DICTS.read_text())))
+def test_one_head_configs_build_the_model_of_before_the_heads_list(config):
+    """The `head=` configs build the tensors they built before `heads` existed (issue 24), so
+    their checkpoints load both ways."""
+    recorded = json.loads(STATE_DICTS.read_text())[config]
+    init_default_scope('mmaction')
+    model = MODELS.build(Config.fromfile(str(CONFIGS.parent / config)).model)
+    assert {k: list(v.shape) for k, v in model.state_dict().items()} == recorded
+    assert len(model.heads) == 1 and model.head is model.heads[0]
 
 
 def test_finetune_config_is_stock_mmaction2():

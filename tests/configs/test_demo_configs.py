@@ -25,9 +25,10 @@ DEMO = CONFIGS / 'demo'
 HANDARM = DEMO / 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py'
 TUBE = DEMO / 'signmae-tube_vit-tiny-p8_8x2x1_signdemo.py'
 RANDOM = DEMO / 'signmae-random_vit-tiny-p8_8x2x1_signdemo.py'
+MOTION = DEMO / 'signmae-handarm-motion_vit-tiny-p8_8x2x1_signdemo.py'
 FINETUNE = DEMO / 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py'
 SCRATCH = DEMO / 'vit-tiny-p8_scratch_8x2x1_signdemo.py'
-PRETRAIN = [HANDARM, TUBE, RANDOM]
+PRETRAIN = [HANDARM, TUBE, RANDOM, MOTION]
 ALL = PRETRAIN + [FINETUNE, SCRATCH]
 REAL_PRETRAIN = CONFIGS / 'signmae_pretrain.py'
 REAL_FINETUNE = CONFIGS / 'signmae' / 'vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py'
@@ -35,6 +36,7 @@ BASES = {
     HANDARM: "_base_ = ['../signmae_pretrain.py']",
     TUBE: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
     RANDOM: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
+    MOTION: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
     FINETUNE: "_base_ = ['../signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py']",
     SCRATCH: "_base_ = ['./vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py']",
 }
@@ -134,6 +136,21 @@ def test_masking_twins_differ_only_in_the_mask(path, mask):
             assert a == b
     skip = {'train_pipeline', 'train_dataloader', 'filename'}
     assert _without(hand.to_dict(), skip) == _without(twin.to_dict(), skip)
+
+
+def test_motion_twin_differs_only_in_the_heads():
+    hand, twin = _cfg(HANDARM).to_dict(), _cfg(MOTION).to_dict()
+    assert twin['model'].pop('head') is None
+    pixel, motion = twin['model'].pop('heads')
+    assert pixel == hand['model'].pop('head')
+    assert motion == dict(type='MotionReconstructionHead', lag=3, loss_weight=1.0)
+    assert _without(hand, {'filename'}) == _without(twin, {'filename'})
+    # The model: the hand-arm demo's tensors and the motion head's predictor.
+    init_default_scope('mmaction')
+    ours = MODELS.build(_cfg(MOTION).model).state_dict()
+    theirs = MODELS.build(_cfg(HANDARM).model).state_dict()
+    assert set(ours) - set(theirs) == {'heads.1.predictor.weight', 'heads.1.predictor.bias'}
+    assert set(theirs) <= set(ours)
 
 
 def test_finetuning_shrinks_the_real_finetuning_and_fits_the_demo_encoder():

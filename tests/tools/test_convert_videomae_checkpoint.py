@@ -164,6 +164,11 @@ def test_finished_run_to_backbone_only():
     assert unexpected == [] and set(missing) == {'fc_norm.weight', 'fc_norm.bias'}
     kept = pretrainer_to_backbone(model.state_dict(), keep_norm=True).state_dict
     assert 'backbone.norm.weight' in kept
+    # A second loss head's parameters (heads.<i>.*) are the pretraining's, dropped too.
+    two = MODELS.build(dict(PRETRAINER, head=None, heads=[
+        PRETRAINER['head'], dict(type='MotionReconstructionHead', lag=1)]))
+    result = pretrainer_to_backbone(two.state_dict())
+    assert result.unmapped == [] and 'heads.1.predictor.weight' in result.dropped
 
 
 def _tool():

@@ -118,7 +118,7 @@ def test_floor_is_the_loss_of_predicting_each_tubelet_by_its_mean(norm_pix, dual
     target = head.construct_target(video).reshape(2, 64, -1, 3)
     pred = target.mean(dim=2, keepdim=True).expand_as(target).reshape(2, 64, -1)
     pred = pred[selected].reshape(2, int(selected[0].sum()), -1)
-    losses = head.loss(pred, video, mask, target_mask)
+    losses = head.loss_by_feat(pred, video, mask, target_mask)
     floor = head.mean_predictor_loss(video, mask, target_mask)
     assert floor.item() == pytest.approx(losses['loss_rec'].item(), rel=1e-6)
     assert losses['floor_rec'].item() == pytest.approx(floor.item(), rel=1e-6)
@@ -146,7 +146,7 @@ def test_floor_is_logged_not_optimised():
     mask = torch.zeros(1, 64, dtype=torch.bool)
     mask[:, :48] = True
     pred = torch.randn(1, 48, 384, requires_grad=True)
-    losses = head.loss(pred, video, mask)
+    losses = head.loss_by_feat(pred, video, mask)
     # mmengine's parse_losses adds up the keys holding 'loss': loss_rec only.
     assert [k for k in losses if 'loss' in k] == ['loss_rec']
     assert not losses['floor_rec'].requires_grad
@@ -184,6 +184,24 @@ def test_reconstruct_keeps_visible_tokens_and_reports_the_models_loss(cfg, sampl
         losses = model(**model.data_preprocessor(pseudo_collate([data])), mode='loss')
     assert result['loss'] == pytest.approx(losses['loss_rec'].item(), rel=1e-5)
     assert result['floor'] == pytest.approx(losses['floor_rec'].item(), rel=1e-5)
+
+
+def test_reconstruct_reads_the_pixel_head_of_a_model_with_a_motion_head(cfg, samples):
+    """configs/demo/signmae-handarm-motion_...: the pixel head first, the motion head beside."""
+    motion_cfg = Config.fromfile(str(CONFIG.parent /
+                                     'signmae-handarm-motion_vit-tiny-p8_8x2x1_signdemo.py'))
+    two = cfg.copy()
+    two.merge_from_dict(dict(model=dict(head=None, heads=motion_cfg.model.heads)))
+    model = build_model(two)
+    assert [type(h).__name__ for h in model.heads] == ['PixelReconstructionHead',
+                                                       'MotionReconstructionHead']
+    result = reconstruct(model, samples[0])
+    assert result['reconstruction'].shape == (FRAMES, SIZE, SIZE, 3)
+    model.eval()
+    with torch.no_grad():
+        losses = model(**model.data_preprocessor(pseudo_collate([samples[0]])), mode='loss')
+    assert set(losses) == {'loss_rec', 'floor_rec', 'loss_motion', 'floor_motion'}
+    assert result['loss'] == pytest.approx(losses['loss_rec'].item(), rel=1e-5)
 
 
 def test_unpatchify_inverts_patchify():

@@ -1,5 +1,5 @@
 """VideoMAE's decoder: mask tokens + fixed position embeddings -> pixels of the hidden tubelets."""
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmaction.models.backbones.vit_mae import Block, get_sinusoid_encoding
@@ -118,8 +118,42 @@ class VideoMAEDecoder(BaseModule):
                 visible_tokens: Tensor,
                 mask: Tensor,
                 target_mask: Optional[Tensor] = None,
-                num_targets: Optional[int] = None) -> Tensor:
-        """Predict the pixels of the target tokens.
+                num_targets: Optional[int] = None,
+                output: str = 'pixels') -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        """Predict the pixels of the target tokens: ``head(decode(...))``.
+
+        Args:
+            visible_tokens (Tensor): ``(B, N_visible, encoder_embed_dims)``; see :meth:`decode`.
+            mask (Tensor): ``(B, N)`` bool encoder mask, True = masked.
+            target_mask (Tensor, optional): ``(B, N)`` bool; see :meth:`decode`.
+            num_targets (int, optional): True entries per row of ``target_mask``.
+            output (str): ``'pixels'`` (default), ``'tokens'`` (:meth:`decode`'s, without
+                ``head``: for loss heads with their own projection) or ``'both'``. Through
+                ``forward`` rather than :meth:`decode` so that what wraps the forward (CPU
+                autocast, FSDP, hooks) wraps all of it.
+
+        Returns:
+            Tensor | tuple[Tensor, Tensor]: ``(B, N_targets, out_channels * tubelet * patch *
+            patch)`` pixel predictions, ``(B, N_targets, embed_dims)`` tokens, or both
+            ``(tokens, pixels)``; in the (t, h, w) order of the target positions.
+        """
+        if output not in ('pixels', 'tokens', 'both'):
+            raise ValueError(f"output must be 'pixels', 'tokens' or 'both', got {output!r}")
+        tokens = self.decode(visible_tokens, mask, target_mask, num_targets)
+        if output == 'tokens':
+            return tokens
+        pixels = self.head(tokens)
+        return (tokens, pixels) if output == 'both' else pixels
+
+    def decode(self,
+               visible_tokens: Tensor,
+               mask: Tensor,
+               target_mask: Optional[Tensor] = None,
+               num_targets: Optional[int] = None) -> Tensor:
+        """The decoded tokens of the target positions, after the last norm and before ``head``.
+
+        A loss head with a target of its own (e.g. :class:`MotionReconstructionHead`) projects
+        these with its own linear, beside ``head``'s pixels.
 
         Args:
             visible_tokens (Tensor): ``(B, N_visible, encoder_embed_dims)`` encoder output, in
@@ -132,8 +166,8 @@ class VideoMAEDecoder(BaseModule):
                 None.
 
         Returns:
-            Tensor: ``(B, N_targets, out_channels * tubelet * patch * patch)`` predictions, in
-            the (t, h, w) order of the target positions.
+            Tensor: ``(B, N_targets, embed_dims)`` tokens, in the (t, h, w) order of the target
+            positions.
         """
         b, num_visible, _ = visible_tokens.shape
         # The masks are checked by VideoMAEPretrainer; a clip of another size would still
@@ -154,4 +188,4 @@ class VideoMAEDecoder(BaseModule):
         x = torch.cat([x_visible, x_target], dim=1)
         for block in self.blocks:
             x = block(x)
-        return self.head(self.norm(x[:, num_visible:]))
+        return self.norm(x[:, num_visible:])

@@ -1,14 +1,16 @@
-"""The SignMAE / VideoMAE pretraining model: masked encoder, decoder and pixel loss."""
-from typing import Dict, Optional, Tuple, Union
+"""The SignMAE / VideoMAE pretraining model: masked encoder, decoder and loss heads."""
+import inspect
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import ConfigType, OptConfigType, SampleList
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, BaseModule, ModuleList
 from torch import Tensor
 
+from ..utils.mae_outputs import DECODER_OUTPUTS, MAEOutputs
 from ..utils.tokens import check_token_mask, running_cell_patterns, token_grid
 
 __all__ = ['VideoMAEPretrainer']
@@ -30,10 +32,19 @@ class VideoMAEPretrainer(BaseModel):
 
     Composed of registered, swappable parts: ``backbone`` (encoder on the visible tokens, e.g.
     :class:`MaskedVisionTransformer`), ``neck`` (decoder, e.g. :class:`VideoMAEDecoder`) and
-    ``head`` (target and loss, e.g. :class:`PixelReconstructionHead`). It follows mmaction2's
-    recognizer contract: the ``data_preprocessor`` stacks and normalises the clips to
-    ``(B, num_clips, C, T, H, W)``; ``forward(inputs, data_samples, mode, masks)``. The
-    reconstruction target undoes the preprocessor's normalisation (its ``mean``/``std``).
+    ``heads`` (targets and losses, e.g. :class:`PixelReconstructionHead` and
+    :class:`MotionReconstructionHead`). It follows mmaction2's recognizer contract: the
+    ``data_preprocessor`` stacks and normalises the clips to ``(B, num_clips, C, T, H, W)``;
+    ``forward(inputs, data_samples, mode, masks)``. The reconstruction targets undo the
+    preprocessor's normalisation (its ``mean``/``std``).
+
+    The encoder and the decoder run once per batch; every head gets the same
+    :class:`~signmae_mm.models.utils.MAEOutputs` (clips, pixels, masks, encoder tokens, and the
+    decoder's tokens and pixel predictions, as far as some head ``reads`` them), builds its own
+    target and returns its own weighted loss (``loss_rec``, ``loss_motion``, ...), as
+    mmpretrain's algorithms hand their head the prediction and the input. mmengine's
+    ``parse_losses`` sums them. A neck that returns decoded tokens takes
+    ``output='tokens'|'both'`` (:class:`VideoMAEDecoder`).
 
     The token masks come in as ``masks`` only: :class:`MaskedVideoDataPreprocessor` stacks the
     data samples' ``mask`` into it. They are checked here, once (bool, ``(B, N)`` with the
@@ -48,8 +59,15 @@ class VideoMAEPretrainer(BaseModel):
         neck (dict): Decoder config; called as ``neck(tokens, mask, target_mask, num_targets)``.
             ``img_size``, ``patch_size``, ``num_frames``, ``tubelet_size`` and
             ``encoder_embed_dims`` default to the backbone's.
-        head (dict): Loss head config; ``head.loss(pred, pixels, mask, target_mask)``.
-            ``patch_size`` and ``tubelet_size`` default to the backbone's.
+        head (dict, optional): One loss head (:class:`BaseMAEHead`): the same as
+            ``heads=[head]``, the form of the one-target configs. Give ``head`` or ``heads``;
+            a config that inherits ``head`` and states ``heads`` sets ``head=None``.
+        heads (list[dict], optional): Loss heads (:class:`BaseMAEHead`), each called as
+            ``head.loss(outputs, data_samples)``, with distinct ``loss_name``. Where a head's
+            ``__init__`` takes them, ``patch_size`` and ``tubelet_size`` default to the
+            backbone's and ``in_channels`` to the neck's ``embed_dims``. The heads are
+            ``heads.<i>`` in the state dict; the pixel head has no parameters, so one-head
+            checkpoints written before ``heads`` existed load unchanged.
         decoder_keep_ratio (float, optional): Dual masking (VideoMAE V2): during training the
             decoder reconstructs only a running-cell pattern keeping this fraction of the
             tokens (0.25, 0.5 or 0.75), and the loss counts the tokens both masked by the
@@ -63,7 +81,8 @@ class VideoMAEPretrainer(BaseModel):
     def __init__(self,
                  backbone: ConfigType,
                  neck: ConfigType,
-                 head: ConfigType,
+                 head: OptConfigType = None,
+                 heads: Optional[List[ConfigType]] = None,
                  decoder_keep_ratio: Optional[float] = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
@@ -74,22 +93,66 @@ class VideoMAEPretrainer(BaseModel):
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
-        # Clip geometry is set once, on the backbone; the decoder and the head get it from
+        # Clip geometry is set once, on the backbone; the decoder and the heads get it from
         # there unless their configs set it (so one --cfg-options override resizes all).
         geometry = self._backbone_geometry()
-        neck, head = dict(neck), dict(head)
+        neck = dict(neck)
         for key in ('img_size', 'patch_size', 'num_frames', 'tubelet_size', 'encoder_embed_dims'):
             if key in geometry:
                 neck.setdefault(key, geometry[key])
-        for key in ('patch_size', 'tubelet_size'):
-            if key in geometry:
-                head.setdefault(key, geometry[key])
         self.neck = MODELS.build(neck)
-        self.head = MODELS.build(head)
+        head_defaults = {k: geometry[k] for k in ('patch_size', 'tubelet_size') if k in geometry}
+        if getattr(self.neck, 'embed_dims', None) is not None:
+            head_defaults['in_channels'] = self.neck.embed_dims
+        self.heads = ModuleList(
+            MODELS.build(self._with_defaults(cfg, head_defaults))
+            for cfg in self._head_configs(head, heads))
+        names = [getattr(h, 'loss_name', None) for h in self.heads]
+        if len(set(names)) != len(names):
+            raise ValueError(f'the heads must log distinct losses, got loss_name {names}')
+        # What the decoder computes: the outputs some head reads (a head without `reads`
+        # is taken to read the pixel predictions, as the one-head pretrainer gave it).
+        self._decoder_reads = {
+            name for h in self.heads for name in getattr(h, 'reads', ('pred', ))
+        } & set(DECODER_OUTPUTS)
         if decoder_keep_ratio is not None:
             running_cell_patterns((1, 2, 2), decoder_keep_ratio)  # validates the ratio
         self.decoder_keep_ratio = decoder_keep_ratio
         self._cell_cache: Dict[tuple, Tensor] = {}
+
+    @staticmethod
+    def _head_configs(head: OptConfigType,
+                      heads: Optional[List[ConfigType]]) -> List[ConfigType]:
+        if (head is None) == (heads is None):
+            raise ValueError('VideoMAEPretrainer takes `head` (one loss head) or `heads` (a '
+                             'list), not both and not neither; a config that inherits `head` '
+                             'and states `heads` sets head=None')
+        heads = [head] if heads is None else list(heads)
+        if not heads:
+            raise ValueError('VideoMAEPretrainer needs at least one loss head')
+        return heads
+
+    @staticmethod
+    def _with_defaults(cfg: ConfigType, defaults: dict) -> dict:
+        """``cfg`` with the ``defaults`` its type's ``__init__`` takes and it does not set."""
+        cfg = dict(cfg)
+        head_type = cfg.get('type')
+        head_cls = MODELS.get(head_type) if isinstance(head_type, str) else head_type
+        if head_cls is None:
+            return cfg  # MODELS.build names the unknown type
+        params = inspect.signature(head_cls.__init__).parameters.values()
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+        names = {p.name for p in params}
+        for key, value in defaults.items():
+            if takes_any or key in names:
+                cfg.setdefault(key, value)
+        return cfg
+
+    @property
+    def head(self) -> BaseModule:
+        """The first of :attr:`heads`: the one head of the one-head form (``head=``), the pixel
+        head in the configs of the tree; what the reconstruction visualisation reads."""
+        return self.heads[0]
 
     def _backbone_geometry(self) -> dict:
         backbone = self.backbone
@@ -204,11 +267,13 @@ class VideoMAEPretrainer(BaseModel):
                 (the preprocessor's ``masks``; checked by :meth:`check_masks`).
 
         Returns:
-            dict | list | Tensor: ``loss``: ``dict(loss_rec=...)``. ``predict``: the data
-            samples with ``pred_pixels`` ``(N_masked, D)`` (reconstructed pixel values of the
-            masked tubelets, layout ``(pt, ph, pw, C)``) and ``loss_rec`` (per clip).
-            ``tensor``: decoder predictions ``(B, N_masked, D)`` if a mask is given, else
-            the encoder's tokens ``(B, N, C)`` of the unmasked clip.
+            dict | list | Tensor: ``loss``: every head's losses, e.g. ``dict(loss_rec=...,
+            floor_rec=..., loss_motion=...)``. ``predict``: the data samples with each head's
+            fields: the pixel head's ``pred_pixels`` ``(N_masked, D)`` (reconstructed pixel
+            values of the masked tubelets, layout ``(pt, ph, pw, C)``) and ``loss_rec`` (per
+            clip), the motion head's ``loss_motion``. ``tensor``: the decoder's pixel
+            predictions ``(B, N_masked, D)`` if a mask is given, else the encoder's tokens
+            ``(B, N, C)`` of the unmasked clip.
         """
         if mode == 'loss':
             return self.loss(inputs, data_samples, masks)
@@ -227,38 +292,75 @@ class VideoMAEPretrainer(BaseModel):
         masks, num_masked = self.check_masks(masks, video)
         return self.backbone(video, masks, num_masked)
 
-    def _encode_decode(self, video: Tensor, masks: Tensor, num_masked: int,
-                       target_mask: Optional[Tensor]) -> Tensor:
+    def encode_decode(self,
+                      video: Tensor,
+                      masks: Tensor,
+                      num_masked: int,
+                      target_mask: Optional[Tensor] = None,
+                      reads: Optional[set] = None) -> MAEOutputs:
+        """Run the encoder on the visible tokens and the decoder on the target positions.
+
+        Args:
+            video (Tensor): ``(B, C, T, H, W)`` normalised clips.
+            masks (Tensor): ``(B, N)`` checked encoder masks (:meth:`check_masks`).
+            num_masked (int): Masked tokens per clip.
+            target_mask (Tensor, optional): ``(B, N)`` decoder positions (dual masking);
+                defaults to ``masks``.
+            reads (set[str], optional): Decoder outputs to compute, of ``{'decoded',
+                'pred'}``. Defaults to those the heads read.
+
+        Returns:
+            MAEOutputs: What the heads read; ``pixels`` is :meth:`pixels` of ``video``.
+        """
         # Running-cell patterns keep the same count in every row of a batch.
         num_targets = None if target_mask is None else int(target_mask[0].sum())
-        tokens = self.backbone(video, masks, num_masked)
-        return self.neck(tokens, masks, target_mask, num_targets)
+        latent = self.backbone(video, masks, num_masked)
+        outputs = MAEOutputs(
+            video=video,
+            pixels=self.pixels(video),
+            mask=masks,
+            target_mask=masks if target_mask is None else target_mask,
+            latent=latent)
+        reads = self._decoder_reads if reads is None else reads
+        if 'decoded' in reads:
+            # A neck with more than pixel predictions (VideoMAEDecoder's `output`).
+            output = 'both' if 'pred' in reads else 'tokens'
+            decoded = self.neck(latent, masks, target_mask, num_targets, output=output)
+            if output == 'both':
+                outputs.decoded, outputs.pred = decoded
+            else:
+                outputs.decoded = decoded
+        elif 'pred' in reads:
+            outputs.pred = self.neck(latent, masks, target_mask, num_targets)
+        return outputs
 
     def loss(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
              masks: Optional[Tensor] = None) -> Dict[str, Tensor]:
-        """Reconstruction loss of a batch (see :meth:`forward`)."""
+        """Every head's losses of a batch (see :meth:`forward`)."""
         video = self._flatten_clips(inputs)
         masks, num_masked = self._masks(masks, data_samples, video, 'loss')
         target_mask = self._target_mask(masks, self._grid(video))
-        pred = self._encode_decode(video, masks, num_masked, target_mask)
-        return self.head.loss(pred, self.pixels(video), masks, target_mask)
+        outputs = self.encode_decode(video, masks, num_masked, target_mask)
+        losses: Dict[str, Tensor] = {}
+        for head in self.heads:
+            head_losses = head.loss(outputs, data_samples)
+            clash = set(head_losses) & set(losses)
+            if clash:
+                raise ValueError(f'{type(head).__name__} logs {sorted(clash)}, which another '
+                                 'head logs too')
+            losses.update(head_losses)
+        return losses
 
     def predict(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
                 masks: Optional[Tensor] = None) -> SampleList:
-        """Reconstruct the masked tubelets and attach them to the data samples."""
+        """Reconstruct the masked tokens; each head attaches its results to the samples."""
         video = self._flatten_clips(inputs)
         masks, num_masked = self._masks(masks, data_samples, video, 'predict')
-        pred = self._encode_decode(video, masks, num_masked, None)
-        pixels = self.pixels(video)
-        target = self.head.construct_target(pixels)
-        target = target[masks].reshape(pred.shape)
-        per_clip = (pred.float() - target).pow(2).mean(dim=(1, 2))
-        recon = self.head.unpatchify_prediction(pred, pixels, masks)
+        outputs = self.encode_decode(video, masks, num_masked, None)
         if data_samples is None:
             data_samples = [ActionDataSample() for _ in range(video.shape[0])]
-        for sample, rec, loss in zip(data_samples, recon, per_clip):
-            sample.set_field(rec, 'pred_pixels')
-            sample.set_field(loss, 'loss_rec')
+        for head in self.heads:
+            head.predict(outputs, data_samples)
         return data_samples
 
     def _forward(self, inputs: Tensor, data_samples: Optional[SampleList] = None,
@@ -267,4 +369,4 @@ class VideoMAEPretrainer(BaseModel):
         masks, num_masked = self._masks(masks, data_samples, video, 'tensor')
         if masks is None:
             return self.backbone(video, None)
-        return self._encode_decode(video, masks, num_masked, None)
+        return self.encode_decode(video, masks, num_masked, None, reads={'pred'}).pred

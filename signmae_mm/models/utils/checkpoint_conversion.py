@@ -285,7 +285,8 @@ def pretrainer_to_backbone(state_dict: Dict[str, Tensor],
     for key, value in state_dict.items():
         if key.startswith(prefix) and (keep_norm or key not in norm_keys):
             result.state_dict[key] = value
-        elif key.startswith(prefix) or key.startswith(('neck.', 'head.', 'data_preprocessor.')):
+        elif key.startswith(prefix) or key.startswith(
+                ('neck.', 'head.', 'heads.', 'data_preprocessor.')):
             result.dropped.append(key)
         else:
             result.unmapped.append(key)

@@ -55,21 +55,21 @@ def test_only_masked_tokens_count(norm_pix):
     video = _video(2)
     mask = _mask(2, 48)
     pred = torch.randn(2, 48, 384)
-    loss = head.loss(pred, video, mask)['loss_rec']
+    loss = head.loss_by_feat(pred, video, mask)['loss_rec']
     # Change every pixel of the visible tubelets of the target clip: the loss stays.
     tokens = patchify(video, 2, 8)
     tokens[~mask] = torch.rand_like(tokens[~mask]) * 255
     changed_visible = tokens.reshape(2, 4, 4, 4, 2, 8, 8, 3).permute(0, 7, 1, 4, 2, 5, 3,
                                                                      6).reshape(video.shape)
     assert not torch.equal(changed_visible, video)
-    assert head.loss(pred, changed_visible, mask)['loss_rec'] == loss
+    assert head.loss_by_feat(pred, changed_visible, mask)['loss_rec'] == loss
     # Change one masked tubelet: the loss moves (so the check above can fail).
     tokens = patchify(video, 2, 8)
     masked_index = mask[0].nonzero()[0, 0]
     tokens[0, masked_index] = torch.rand_like(tokens[0, masked_index]) * 255
     changed_masked = tokens.reshape(2, 4, 4, 4, 2, 8, 8, 3).permute(0, 7, 1, 4, 2, 5, 3,
                                                                     6).reshape(video.shape)
-    assert head.loss(pred, changed_masked, mask)['loss_rec'] != loss
+    assert head.loss_by_feat(pred, changed_masked, mask)['loss_rec'] != loss
 
 
 def test_dual_masking_counts_tokens_masked_and_kept():
@@ -83,9 +83,11 @@ def test_dual_masking_counts_tokens_masked_and_kept():
     visible_kept = ~mask[0, :32]
     assert visible_kept.any()
     pred[0, visible_kept] += 5.  # wrong where the encoder saw the token: must not count
-    assert head.loss(pred, video, mask, target_mask)['loss_rec'].item() == pytest.approx(0.)
+    losses = head.loss_by_feat(pred, video, mask, target_mask)
+    assert losses['loss_rec'].item() == pytest.approx(0.)
     pred[0, ~visible_kept] += 1.
-    assert head.loss(pred, video, mask, target_mask)['loss_rec'].item() == pytest.approx(1.)
+    losses = head.loss_by_feat(pred, video, mask, target_mask)
+    assert losses['loss_rec'].item() == pytest.approx(1.)
 
 
 def test_unpatchify_prediction_inverts_the_target():

@@ -45,6 +45,20 @@ def test_predicts_pixels_of_masked_tokens(decoder):
     assert decoder.mask_token.abs().sum() > 0  # drawn in init_weights
 
 
+def test_returns_the_decoded_tokens_for_heads_with_their_own_projection(decoder):
+    mask = _mask(2, 48)
+    visible = torch.randn(2, 16, 64)
+    pixels = decoder(visible, mask)
+    tokens = decoder(visible, mask, output='tokens')
+    assert tokens.shape == (2, 48, 32)
+    torch.testing.assert_close(decoder.head(tokens), pixels)
+    both = decoder(visible, mask, output='both')
+    torch.testing.assert_close(both[0], tokens)
+    torch.testing.assert_close(both[1], pixels)
+    with pytest.raises(ValueError, match='output must be'):
+        decoder(visible, mask, output='latent')
+
+
 def test_target_mask_shortens_the_decoder_sequence(decoder):
     mask = _mask(2, 48)
     target = running_cell_patterns((4, 4, 4), 0.5)[torch.tensor([0, 1])]
