@@ -1,5 +1,6 @@
 """Evaluation of SignMAE (metrics registered in ``mmaction.registry.METRICS``): the sign
 accuracy metric, late fusion of score dumps, the raw-pixel and keypoint baselines and the linear probe."""
+from .comparison import COLUMNS, compare_results, format_comparison, result_metrics
 from .hand_size import hand_extents, tokens_per_hand
 from .keypoint_baseline import KEYPOINT_SUBSET, fit_keypoint_baseline, keypoint_features
 from .linear_classifier import classify_features, write_report
@@ -12,6 +13,7 @@ from .score_fusion import (DumpError, fit_weights, fuse, fusion_metrics, late_fu
                            load_dumps, save_fusion_checkpoint, write_fusion_report)
 
 __all__ = [
+    'COLUMNS', 'compare_results', 'format_comparison', 'result_metrics',
     'SignAccMetric', 'per_class_top1', 'VideoReadError', 'pixel_features', 'load_pairs',
     'pair_kind_accuracy', 'Pair', 'classify_features', 'fit_pixel_baseline', 'encoder_features',
     'linear_probe', 'linear_probes', 'pooled_features', 'POOLINGS', 'write_report', 'DumpError', 'fit_weights', 'fuse', 'fusion_metrics',
