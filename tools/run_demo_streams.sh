@@ -109,8 +109,10 @@ dump() {  # NAME CONFIG CHECKPOINT SPLIT SIGN_ANN
     mim test mmaction "$2" --checkpoint "$3" --work-dir "$DUMPS/$1_$4" \
         --dump "$DUMPS/$4_$1.pkl" --cfg-options "${o[@]}"
 }
+# the hand-arm stream's test scores are the main job's (same config, checkpoint and split)
+cp "$(work_dir "$HANDARM_CFG")/test/predictions.pkl" "$DUMPS/test_rgb_handarm.pkl"
+dump rgb_handarm "$HANDARM_CFG" "$HANDARM" val ""
 for split in val test; do
-    dump rgb_handarm "$HANDARM_CFG" "$HANDARM" "$split" ""
     dump rgb_tube "$TUBE_CFG" "$TUBE" "$split" ""
     dump heatmap "$HEATMAP_CFG" "$HEATMAP" "$split" "$KP_ANN"
 done
