@@ -10,7 +10,8 @@ num_classes = 10
 img_size = 64
 num_frames = 8
 frame_interval = 2
-max_epochs = 5
+# what the whole downstream's 40 minutes on 2 cores leave (configs/demo/README.md)
+max_epochs = 4
 
 # Heatmaps at half the 64-px clip, 32x32 (as 112 of 224), with the base's sigma scaled with
 # them (3.5 px of 112 -> 1 px of 32). The stem keeps them at 32x32 (stride 1, as the heatmap

@@ -49,14 +49,16 @@ def test_run_demo_streams_end_to_end(tmp_path):
 
     # one table: a row per stream, fusion and baseline, per pair kind
     table = out[out.index('the whole downstream'):]
-    header = table.splitlines()[1].split()
-    assert header[:3] == ['top-1', 'top-5', 'per-class'] and 'pairs' in header
+    header = table.splitlines()[1]
+    assert header.split()[:3] == ['top-1', 'top-5', 'per-class']
+    # 2 signs: one pair, of the shape kind
+    assert 'shape pairs' in header and 'right pair' in header
     rows = {}
     for name in ROWS:
         m = re.search(rf'^\s+{re.escape(name)}\s+((?:[\d.]+%\s*)+)$', table, flags=re.M)
         assert m, (name, table[:3000])
         rows[name] = [float(v) for v in re.findall(r'([\d.]+)%', m.group(1))]
-        assert len(rows[name]) == 6 and all(0 <= v <= 100 for v in rows[name])
+        assert len(rows[name]) == 5 and all(0 <= v <= 100 for v in rows[name])
     figures = json.loads((work / 'streams_table.json').read_text())
     assert list(figures) == list(ROWS)
     kp = json.loads((work / 'keypoint_baseline.json').read_text())
