@@ -111,10 +111,32 @@ dump() {  # NAME CONFIG CHECKPOINT SPLIT SIGN_ANN
 }
 # the hand-arm stream's test scores are the main job's (same config, checkpoint and split)
 cp "$(work_dir "$HANDARM_CFG")/test/predictions.pkl" "$DUMPS/test_rgb_handarm.pkl"
-dump rgb_handarm "$HANDARM_CFG" "$HANDARM" val ""
-for split in val test; do
-    dump rgb_tube "$TUBE_CFG" "$TUBE" "$split" ""
-    dump heatmap "$HEATMAP_CFG" "$HEATMAP" "$split" "$KP_ANN"
+# Two lanes side by side, one thread each (as the main job's probes): a test is mostly start-up
+# and decoding, which run in one thread anyway.
+lane_video() {
+    dump rgb_handarm "$HANDARM_CFG" "$HANDARM" val ""
+    dump rgb_tube "$TUBE_CFG" "$TUBE" val ""
+    dump rgb_tube "$TUBE_CFG" "$TUBE" test ""
+}
+lane_heatmap() {
+    dump heatmap "$HEATMAP_CFG" "$HEATMAP" val "$KP_ANN"
+    dump heatmap "$HEATMAP_CFG" "$HEATMAP" test "$KP_ANN"
+}
+pids=()
+for lane in video heatmap; do
+    log "scores of the $lane streams (log: $DUMPS/$lane.log)"
+    (export OMP_NUM_THREADS=1; "lane_$lane") >"$DUMPS/$lane.log" 2>&1 &
+    pids+=($!)
+done
+failed=()
+for i in 0 1; do
+    lane=$([ "$i" = 0 ] && echo video || echo heatmap)
+    wait "${pids[$i]}" || failed+=("$lane")
+    grep '^\[run_demo_streams\]\|Epoch(test)' "$DUMPS/$lane.log" || true
+done
+for lane in ${failed[@]+"${failed[@]}"}; do
+    tail -n 40 "$DUMPS/$lane.log" >&2
+    die "the scores of the $lane streams failed (log: $DUMPS/$lane.log)"
 done
 log "scores done in $(elapsed "$T")"
 
