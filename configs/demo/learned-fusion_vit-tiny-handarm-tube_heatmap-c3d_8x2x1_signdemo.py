@@ -2,7 +2,8 @@
 # data, geometry) with the head and training of the WLASL2000 learned-fusion config
 # (configs/fusion/learned-fusion_..._wlasl2000.py: per-stream LayerNorm, dropout, linear;
 # AdamW 1e-3, a warm-up epoch, cosine), over the demo's epochs. Only the head trains.
-#   mim train mmaction configs/demo/learned-fusion_vit-tiny-handarm-tube_heatmap-c3d_8x2x1_signdemo.py
+#   mim train mmaction \
+#       configs/demo/learned-fusion_vit-tiny-handarm-tube_heatmap-c3d_8x2x1_signdemo.py
 _base_ = ['./late-fusion_vit-tiny-handarm-tube_heatmap-c3d_8x2x1_signdemo.py']
 
 # an epoch runs the three streams over the 2000 training clips: 3 fit the downstream's 40

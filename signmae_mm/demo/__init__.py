@@ -20,8 +20,7 @@ from .signs import (SIGN_PAIRS, VOCABULARY, Sign, SignPair, Trajectory, get_voca
 __all__ = [
     'Appearance', 'sample_appearance', 'SPLITS', 'DemoDataset', 'split_counts',
     'write_demo_dataset', 'write_noisy_annotations', 'RenderedClip', 'clip_phase',
-    'render_clip', 'HAND_SHAPES',
-    'HandShape', 'hand_points', 'KeypointNoise', 'PAINTS', 'PAINT_CLASSES', 'BodyShape', 'SignerPose',
-    'pose_signer', 'SIGN_PAIRS', 'VOCABULARY', 'Sign', 'SignPair', 'Trajectory',
-    'get_vocabulary', 'motion_split'
+    'render_clip', 'HAND_SHAPES', 'HandShape', 'hand_points', 'KeypointNoise', 'PAINTS',
+    'PAINT_CLASSES', 'BodyShape', 'SignerPose', 'pose_signer', 'SIGN_PAIRS', 'VOCABULARY',
+    'Sign', 'SignPair', 'Trajectory', 'get_vocabulary', 'motion_split'
 ]

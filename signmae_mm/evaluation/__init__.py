@@ -13,9 +13,11 @@ from .score_fusion import (DumpError, fit_weights, fuse, fusion_metrics, late_fu
                            load_dumps, save_fusion_checkpoint, write_fusion_report)
 
 __all__ = [
-    'COLUMNS', 'compare_results', 'format_comparison', 'result_metrics',
-    'SignAccMetric', 'per_class_top1', 'VideoReadError', 'pixel_features', 'load_pairs',
-    'pair_kind_accuracy', 'Pair', 'classify_features', 'fit_pixel_baseline', 'encoder_features',
-    'linear_probe', 'linear_probes', 'pooled_features', 'POOLINGS', 'write_report', 'DumpError', 'fit_weights', 'fuse', 'fusion_metrics',
-    'late_fusion', 'KEYPOINT_SUBSET', 'keypoint_features', 'fit_keypoint_baseline', 'hand_extents', 'tokens_per_hand', 'load_dumps', 'save_fusion_checkpoint', 'write_fusion_report'
+    'COLUMNS', 'compare_results', 'format_comparison', 'result_metrics', 'SignAccMetric',
+    'per_class_top1', 'VideoReadError', 'pixel_features', 'load_pairs', 'pair_kind_accuracy',
+    'Pair', 'classify_features', 'fit_pixel_baseline', 'encoder_features', 'linear_probe',
+    'linear_probes', 'pooled_features', 'POOLINGS', 'write_report', 'DumpError', 'fit_weights',
+    'fuse', 'fusion_metrics', 'late_fusion', 'KEYPOINT_SUBSET', 'keypoint_features',
+    'fit_keypoint_baseline', 'hand_extents', 'tokens_per_hand', 'load_dumps',
+    'save_fusion_checkpoint', 'write_fusion_report'
 ]

@@ -75,7 +75,8 @@ def keypoint_features(sign_ann: str,
 
 
 def _list_features(ann_file: str, sign_ann_prefix: str, num_frames: int,
-                   frame_interval: Optional[int], min_score: float) -> Tuple[np.ndarray, np.ndarray]:
+                   frame_interval: Optional[int],
+                   min_score: float) -> Tuple[np.ndarray, np.ndarray]:
     """:func:`keypoint_features` ``(N, D)`` and labels ``(N,)`` of one annotation list."""
     _, data_list = load_annotation_list(ann_file)
     if not data_list:

@@ -197,3 +197,15 @@ def test_fusion_sample_holds_both_inputs_of_one_crop(demo_set):
     sample = DATASETS.build(loader)[0]
     assert tuple(sample['inputs']['imgs'].shape) == (1, 3, 8, 64, 64)
     assert tuple(sample['inputs']['heatmap_imgs'].shape) == (1, 63, 8, 32, 32)
+
+
+@pytest.mark.parametrize('path', [TUBE, FOLDER / 'vit-tiny-p8_signmae-tube-pre_8x2x1_folder.py',
+                                  FOLDER / 'heatmap-c3d_nla63-32px_8x2x1_folder.py'],
+                         ids=lambda p: f'{p.parent.name}/{p.name}')
+def test_stream_models_build(path):
+    cfg = _cfg(path)
+    init_default_scope('mmaction')
+    model_cfg = cfg.model.to_dict()
+    model_cfg['backbone'].pop('init_cfg', None)  # the pretraining checkpoint is not there
+    model = MODELS.build(model_cfg)
+    assert model.cls_head.num_classes == 10
