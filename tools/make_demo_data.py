@@ -5,6 +5,7 @@ balanced train/val/test annotation lists for ``SignVideoDataset``.
 
 Example:
     python tools/make_demo_data.py data/demo --num-classes 10 --videos-per-class 300
+    python tools/make_demo_data.py data/demo --noisy-twin  # data/demo/sign_ann_noisy
 """
 import argparse
 import os
@@ -32,6 +33,11 @@ def parse_args() -> argparse.Namespace:
                         help='give the saved keypoints MediaPipe-like noise (the measured '
                         'defaults of signmae_mm.demo.KeypointNoise, docs/keypoint_noise.md); '
                         'part maps and videos stay exact')
+    parser.add_argument('--noisy-twin', action='store_true',
+                        help='render nothing: give the existing set in out_dir a noisy twin of '
+                        'its sign annotations (out_dir/sign_ann_noisy, the keypoints '
+                        '--keypoint-noise would have written) for the keypoint stream, and '
+                        'print its folder')
     parser.add_argument('--workers', type=int, default=min(4, os.cpu_count() or 1),
                         help='rendering processes (the output does not depend on it)')
     return parser.parse_args()
@@ -43,7 +49,10 @@ def main() -> None:
         raise SystemExit('--size takes S or H W')
     start = time.time()
     # imported here so that --help answers without loading mmaction2 and torch
-    from signmae_mm.demo import KeypointNoise, write_demo_dataset
+    from signmae_mm.demo import KeypointNoise, write_demo_dataset, write_noisy_annotations
+    if args.noisy_twin:
+        print(write_noisy_annotations(args.out_dir))
+        return
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
     out = write_demo_dataset(args.out_dir, args.num_classes, args.videos_per_class,
                              args.num_frames, size, args.seed, tuple(args.grid),

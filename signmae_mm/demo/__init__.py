@@ -7,7 +7,8 @@ maps). Not imported by ``signmae_mm`` itself: use ``tools/make_demo_data.py`` or
 :func:`write_demo_dataset`.
 """
 from .appearance import Appearance, sample_appearance
-from .dataset import SPLITS, DemoDataset, split_counts, write_demo_dataset
+from .dataset import (SPLITS, DemoDataset, split_counts, write_demo_dataset,
+                      write_noisy_annotations)
 from .generator import RenderedClip, clip_phase, render_clip
 from .hand import HAND_SHAPES, HandShape, hand_points
 from .keypoint_noise import KeypointNoise
@@ -18,8 +19,8 @@ from .signs import (SIGN_PAIRS, VOCABULARY, Sign, SignPair, Trajectory, get_voca
 
 __all__ = [
     'Appearance', 'sample_appearance', 'SPLITS', 'DemoDataset', 'split_counts',
-    'write_demo_dataset', 'RenderedClip', 'clip_phase', 'render_clip', 'HAND_SHAPES',
-    'HandShape', 'hand_points', 'KeypointNoise', 'PAINTS', 'PAINT_CLASSES', 'BodyShape', 'SignerPose',
-    'pose_signer', 'SIGN_PAIRS', 'VOCABULARY', 'Sign', 'SignPair', 'Trajectory',
-    'get_vocabulary', 'motion_split'
+    'write_demo_dataset', 'write_noisy_annotations', 'RenderedClip', 'clip_phase',
+    'render_clip', 'HAND_SHAPES', 'HandShape', 'hand_points', 'KeypointNoise', 'PAINTS',
+    'PAINT_CLASSES', 'BodyShape', 'SignerPose', 'pose_signer', 'SIGN_PAIRS', 'VOCABULARY',
+    'Sign', 'SignPair', 'Trajectory', 'get_vocabulary', 'motion_split'
 ]

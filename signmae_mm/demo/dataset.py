@@ -30,7 +30,8 @@ from .hand import HAND_SHAPES
 from .keypoint_noise import KeypointNoise
 from .signs import SIGN_PAIRS, get_vocabulary
 
-__all__ = ['SPLITS', 'DemoDataset', 'split_counts', 'write_demo_dataset']
+__all__ = ['SPLITS', 'DemoDataset', 'split_counts', 'write_demo_dataset',
+           'write_noisy_annotations']
 
 SPLITS: Tuple[str, ...] = ('train', 'val', 'test')
 _FPS = 25.0
@@ -95,6 +96,15 @@ def _jobs(num_classes: int, counts: Dict[str, int]) -> Iterator[Tuple[int, int, 
                 index += 1
 
 
+def _noisy(noise: KeypointNoise, keypoints: np.ndarray, scores: np.ndarray,
+           img_shape: Tuple[int, int], video_seed: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
+    """A video's noisy keypoints, a function of its seed alone (so a noisy twin written later
+    holds the keypoints that ``write_demo_dataset(keypoint_noise=...)`` writes)."""
+    # a fifth stream of the video's seed: render_clip spawns four, which stay as they are
+    rng = np.random.default_rng(np.random.SeedSequence([int(v) for v in video_seed]).spawn(5)[4])
+    return noise.apply(keypoints, scores, img_shape, rng)
+
+
 def _write_one(job: Tuple) -> Dict:
     """Render and write one video and its annotation; returns its list entry."""
     root, label, index, split, seed, num_frames, size, grid, num_classes, noise = job
@@ -106,9 +116,7 @@ def _write_one(job: Tuple) -> Dict:
     h, w = clip.frames.shape[1:3]
     keypoints, scores = clip.keypoints, clip.keypoint_scores
     if noise is not None:
-        # a fifth stream of the video's seed: render_clip spawns four, which stay as they are
-        rng = np.random.default_rng(np.random.SeedSequence(video_seed).spawn(5)[4])
-        keypoints, scores = noise.apply(keypoints, scores, (h, w), rng)
+        keypoints, scores = _noisy(noise, keypoints, scores, (h, w), video_seed)
     save_sign_annotation(
         osp.join(root, 'sign_ann', f'{stem}.npz'), keypoints, scores,
         clip.person_bboxes, clip.part_maps, (h, w), part_map_source='demo_renderer')
@@ -209,3 +217,59 @@ def write_demo_dataset(root: str,
         json.dump(vocabulary, f, indent=1)
     out.seconds = time.time() - start
     return out
+
+
+def write_noisy_annotations(root: str,
+                            keypoint_noise: Optional[KeypointNoise] = None,
+                            out: str = 'sign_ann_noisy') -> str:
+    """Give a demo set a noisy twin of its sign annotations, beside the exact ones.
+
+    For the keypoint stream and the keypoint baseline, which should read keypoints as MediaPipe
+    gives them, while the masks of the video streams' pretraining keep reading the set's part
+    maps (exact either way). Each video's keypoints get ``keypoint_noise`` from its recorded seed,
+    so the twin holds the keypoints and scores that ``write_demo_dataset(keypoint_noise=...)``
+    would have written; boxes and part maps are copied. ``root/out/keypoint_noise.json`` records
+    the parameters; a complete twin with the same parameters is left as it is.
+
+    Args:
+        root (str): A set of :func:`write_demo_dataset` (its lists, ``sign_ann`` and
+            ``vocabulary.json``).
+        keypoint_noise (KeypointNoise, optional): Defaults to ``KeypointNoise()`` (the measured
+            parameters).
+        out (str): Folder of the twin under ``root``. Defaults to ``'sign_ann_noisy'``.
+
+    Returns:
+        str: The folder to read noisy annotations from (``data_prefix['sign_ann']``):
+        ``root/sign_ann`` itself if the set was written with keypoint noise already (noise is
+        not added twice), else ``root/out``.
+
+    Raises:
+        FileNotFoundError: ``root`` is not a demo set (no ``vocabulary.json`` or list).
+    """
+    from ..structures import load_annotation_list, load_sign_annotation
+    noise = keypoint_noise or KeypointNoise()
+    root = osp.abspath(root)
+    with open(osp.join(root, 'vocabulary.json')) as f:
+        if 'keypoint_noise' in json.load(f)['settings']:
+            return osp.join(root, 'sign_ann')
+    folder = osp.join(root, out)
+    record = osp.join(folder, 'keypoint_noise.json')
+    entries = [e for split in SPLITS
+               for e in load_annotation_list(osp.join(root, f'{split}.json'))[1]]
+    params = noise.to_dict()
+    if osp.isfile(record) and all(
+            osp.isfile(osp.join(folder, e['sign_ann'])) for e in entries):
+        with open(record) as f:
+            if json.load(f) == params:
+                return folder
+    for e in entries:
+        ann = load_sign_annotation(osp.join(root, 'sign_ann', e['sign_ann']))
+        keypoints, scores = _noisy(noise, ann['keypoints'], ann['keypoint_scores'],
+                                   ann['img_shape'], e['seed'])
+        path = osp.join(folder, e['sign_ann'])
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        save_sign_annotation(path, keypoints, scores, ann['person_bboxes'], ann['part_maps'],
+                             ann['img_shape'], part_map_source='demo_renderer')
+    with open(record, 'w') as f:  # last: a half-written twin has no record, and is redone
+        json.dump(params, f, indent=1)
+    return folder

@@ -1,8 +1,9 @@
 """Evaluation of SignMAE (metrics registered in ``mmaction.registry.METRICS``): the sign
 accuracy and sign retrieval metrics, late fusion of score dumps, the raw-pixel and keypoint
-baselines and the linear probe."""
+baselines, the linear probe and the comparison table of several results."""
+from .comparison import COLUMNS, compare_results, format_comparison, result_metrics
 from .hand_size import hand_extents, tokens_per_hand
-from .keypoint_baseline import KEYPOINT_SUBSET, keypoint_features
+from .keypoint_baseline import KEYPOINT_SUBSET, fit_keypoint_baseline, keypoint_features
 from .linear_classifier import classify_features, write_report
 from .linear_probe import (POOLINGS, encoder_features, linear_probe, linear_probes,
                            pooled_features)
@@ -14,9 +15,12 @@ from .score_fusion import (DumpError, fit_weights, fuse, fusion_metrics, late_fu
                            load_dumps, save_fusion_checkpoint, write_fusion_report)
 
 __all__ = [
-    'SignAccMetric', 'SignRetrievalMetric', 'per_class_top1', 'retrieval_metrics', 'sign_ranks',
-    'VideoReadError', 'pixel_features', 'load_pairs',
-    'pair_kind_accuracy', 'Pair', 'classify_features', 'fit_pixel_baseline', 'encoder_features',
-    'linear_probe', 'linear_probes', 'pooled_features', 'POOLINGS', 'write_report', 'DumpError', 'fit_weights', 'fuse', 'fusion_metrics',
-    'late_fusion', 'KEYPOINT_SUBSET', 'keypoint_features', 'hand_extents', 'tokens_per_hand', 'load_dumps', 'save_fusion_checkpoint', 'write_fusion_report'
+    'COLUMNS', 'compare_results', 'format_comparison', 'result_metrics', 'SignAccMetric',
+    'SignRetrievalMetric', 'per_class_top1', 'retrieval_metrics', 'sign_ranks', 'VideoReadError',
+    'pixel_features', 'load_pairs', 'pair_kind_accuracy', 'Pair', 'classify_features',
+    'fit_pixel_baseline', 'encoder_features', 'linear_probe', 'linear_probes', 'pooled_features',
+    'POOLINGS', 'write_report', 'DumpError', 'fit_weights', 'fuse', 'fusion_metrics',
+    'late_fusion', 'KEYPOINT_SUBSET', 'keypoint_features', 'fit_keypoint_baseline',
+    'hand_extents', 'tokens_per_hand', 'load_dumps', 'save_fusion_checkpoint',
+    'write_fusion_report'
 ]

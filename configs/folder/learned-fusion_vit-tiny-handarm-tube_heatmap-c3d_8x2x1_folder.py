@@ -1,0 +1,16 @@
+# Learned fusion of the three frozen streams trained on your own clips: the demo's learned
+# fusion with the folder streams' checkpoints and the folder dataset (as the folder late-fusion
+# config beside this one).
+_base_ = ['../demo/learned-fusion_vit-tiny-handarm-tube_heatmap-c3d_8x2x1_signdemo.py']
+
+model = dict(
+    streams=dict(
+        rgb_handarm=dict(
+            checkpoint='work_dirs/vit-tiny-p8_signmae-handarm-pre_8x2x1_folder/epoch_*.pth'),
+        rgb_tube=dict(checkpoint='work_dirs/vit-tiny-p8_signmae-tube-pre_8x2x1_folder/epoch_*.pth'),
+        heatmap=dict(checkpoint='work_dirs/heatmap-c3d_nla63-32px_8x2x1_folder/epoch_*.pth')))
+
+data_prefix = dict(video='data/my_signs/videos', sign_ann='data/my_signs/sign_ann')
+train_dataloader, val_dataloader, test_dataloader = (
+    dict(dataset=dict(ann_file=f'data/my_signs/annotations/folder_{split}.json',
+                      data_prefix=data_prefix)) for split in ('train', 'val', 'test'))
