@@ -25,7 +25,8 @@ __all__ = [
     'load_annotation_list', 'load_sign_annotation', 'part_group_indices',
     'part_maps_from_label_map', 'save_sign_annotation', 'validate_sign_annotation',
     'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'MotionAwareMask',
-    'HandMovementCheck', 'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'CheckSignKeypoints', 'BadSampleLimitError',
+    'HandMovementCheck', 'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'CheckSignKeypoints',
+    'BadSampleLimitError',
     'SampleGuardMixin', 'data_error_types', 'is_data_error', 'SeededIndex', 'SeededSampler',
     'isolated_rng', 'sample_seed', 'decode_step', 'flatten_views_collate', 'prepare_repeated_views'
 ]

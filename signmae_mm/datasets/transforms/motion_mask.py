@@ -115,9 +115,9 @@ class MotionAwareMask(_BaseTokenMask):
     1. **Moving keypoints.** The clip's whole-body keypoints (``sign_keypoints``, ``(T, 133,
        2)`` in the video's pixel frame, from ``LoadSignAnnotation``) are mapped through the
        recorded crop / resize / flip into the clip. A keypoint moves at frame ``f`` when
-       ``|x[f + lag] - x[f]| * c[f] * c[f + lag] >= eps * s`` (MASA's test, :func:`moving_keypoints`),
-       ``c`` the score gated at ``min_score``, ``s`` the clip's median hand extent
-       (:func:`hand_size_px`, in clip pixels).
+       ``|x[f + lag] - x[f]| * c[f] * c[f + lag] >= eps * s`` (MASA's test,
+       :func:`moving_keypoints`), ``c`` the score gated at ``min_score``, ``s`` the clip's
+       median hand extent (:func:`hand_size_px`, in clip pixels).
     2. **Candidates.** An observation ``(f, j)`` with ``c[f] > 0`` lies in the token of
        ``f``'s tubelet whose patch holds its position. A token is a candidate when at least
        ``min_moving`` of the observations in it move (at least one; a token without any is
