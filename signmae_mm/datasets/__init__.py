@@ -15,7 +15,7 @@ from .sample_guard import (BadSampleLimitError, SampleGuardMixin, data_error_typ
 from .seeding import SeededIndex, SeededSampler, isolated_rng, sample_seed
 from .sign_video_dataset import SignVideoDataset
 from .transforms import (HAND_MOTION_META_KEYS, MASK_META_KEYS, CheckSignKeypoints,
-                         HandMovementCheck, LoadSignAnnotation, RandomMask,
+                         HandMovementCheck, LoadSignAnnotation, MotionAwareMask, RandomMask,
                          SegmentGuidedHandMask, TubeMask)
 
 __all__ = [
@@ -24,8 +24,9 @@ __all__ = [
     'PART_MAP_SCALE', 'SAPIENS_CLASSES', 'SignAnnotationError', 'dump_annotation_list',
     'load_annotation_list', 'load_sign_annotation', 'part_group_indices',
     'part_maps_from_label_map', 'save_sign_annotation', 'validate_sign_annotation',
-    'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
-    'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'CheckSignKeypoints', 'BadSampleLimitError',
+    'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'MotionAwareMask',
+    'HandMovementCheck', 'MASK_META_KEYS', 'HAND_MOTION_META_KEYS', 'CheckSignKeypoints',
+    'BadSampleLimitError',
     'SampleGuardMixin', 'data_error_types', 'is_data_error', 'SeededIndex', 'SeededSampler',
     'isolated_rng', 'sample_seed', 'decode_step', 'flatten_views_collate', 'prepare_repeated_views'
 ]

@@ -26,9 +26,10 @@ HANDARM = DEMO / 'signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py'
 TUBE = DEMO / 'signmae-tube_vit-tiny-p8_8x2x1_signdemo.py'
 RANDOM = DEMO / 'signmae-random_vit-tiny-p8_8x2x1_signdemo.py'
 MOTION = DEMO / 'signmae-handarm-motion_vit-tiny-p8_8x2x1_signdemo.py'
+MOTION_MASK = DEMO / 'signmae-motion_vit-tiny-p8_8x2x1_signdemo.py'
 FINETUNE = DEMO / 'vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py'
 SCRATCH = DEMO / 'vit-tiny-p8_scratch_8x2x1_signdemo.py'
-PRETRAIN = [HANDARM, TUBE, RANDOM, MOTION]
+PRETRAIN = [HANDARM, TUBE, RANDOM, MOTION, MOTION_MASK]
 ALL = PRETRAIN + [FINETUNE, SCRATCH]
 REAL_PRETRAIN = CONFIGS / 'signmae_pretrain.py'
 REAL_FINETUNE = CONFIGS / 'signmae' / 'vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py'
@@ -37,6 +38,7 @@ BASES = {
     TUBE: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
     RANDOM: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
     MOTION: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
+    MOTION_MASK: "_base_ = ['./signmae-handarm_vit-tiny-p8_8x2x1_signdemo.py']",
     FINETUNE: "_base_ = ['../signmae/vit-base-p16_signmae-handarm-pre_16x4x1_wlasl2000.py']",
     SCRATCH: "_base_ = ['./vit-tiny-p8_signmae-handarm-pre_8x2x1_signdemo.py']",
 }
@@ -121,8 +123,9 @@ def test_pretraining_shrinks_the_entry_point_only():
     assert demo.train_dataloader.dataset.ann_file == 'data/demo/train.json'
 
 
-@pytest.mark.parametrize('path,mask', [(TUBE, 'TubeMask'), (RANDOM, 'RandomMask')],
-                         ids=['tube', 'random'])
+@pytest.mark.parametrize('path,mask', [(TUBE, 'TubeMask'), (RANDOM, 'RandomMask'),
+                                       (MOTION_MASK, 'MotionAwareMask')],
+                         ids=['tube', 'random', 'motion'])
 def test_masking_twins_differ_only_in_the_mask(path, mask):
     hand, twin = _cfg(HANDARM), _cfg(path)
     pairs = list(zip(_pipeline(hand), _pipeline(twin)))

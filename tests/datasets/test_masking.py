@@ -269,8 +269,8 @@ def test_the_registry_lists_the_masks_once(corner_mask):
     from signmae_mm.visualization import override_pipeline
     masks = token_masks()
     assert {k: c.__name__ for k, c in masks.items()} == dict(
-        corner_test='CornerTestMask', hand_arm='SegmentGuidedHandMask', random='RandomMask',
-        tube='TubeMask')
+        corner_test='CornerTestMask', hand_arm='SegmentGuidedHandMask', motion='MotionAwareMask',
+        random='RandomMask', tube='TubeMask')
     hand_arm = dict(type='SegmentGuidedHandMask', ratio=0.75, patch_size=8, tubelet_size=4,
                     visible_slots=1, priority_groups=dict(hand=('left_hand', 'right_hand')))
     assert is_token_mask(hand_arm) and is_token_mask(TRANSFORMS.build(hand_arm))

@@ -9,11 +9,13 @@ from .loading import LoadSignAnnotation
 from .masking import (MASK_COMMON_ARGS, MASK_META_KEYS, RandomMask, SegmentGuidedHandMask,
                       TubeMask, as_mask, floyd_subset, is_token_mask, random_mask,
                       sample_distinct, token_masks, tube_mask)
+from .motion_mask import MotionAwareMask
 from .pose_inputs import ClipLenPerModality, ImgShapeFromAnnotation
 from .sampling import SampleSignFrames
 
 __all__ = [
-    'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'HandMovementCheck',
+    'LoadSignAnnotation', 'TubeMask', 'RandomMask', 'SegmentGuidedHandMask', 'MotionAwareMask',
+    'HandMovementCheck',
     'MASK_META_KEYS', 'MASK_COMMON_ARGS', 'token_masks', 'is_token_mask', 'as_mask',
     'HAND_MOTION_META_KEYS', 'ClipGeometry', 'get_clip_geometry',
     'cell_overlap_matrices', 'map_part_maps', 'tube_mask', 'random_mask',

@@ -8,9 +8,11 @@ the encoder). All clips under one configuration mask the same number of tokens, 
 Masked pretraining takes one clip per sample (``num_clips == 1``).
 
 Metadata written next to the mask (list them in ``PackActionInputs(meta_keys=...)`` to keep them):
-``mask_type`` (``'tube'``, ``'random'``, ``'hand_arm'``), ``mask_num_masked`` (int),
-``mask_fallback`` (bool) and ``mask_fallback_reason`` (str, ``''`` when none), and for the
-hand-arm mask ``mask_priority_tokens`` (dict: priority-group name -> tokens found in that group).
+``mask_type`` (``'tube'``, ``'random'``, ``'hand_arm'``, and ``'motion'`` for
+:class:`~signmae_mm.datasets.transforms.motion_mask.MotionAwareMask`, in its own module),
+``mask_num_masked`` (int), ``mask_fallback`` (bool) and ``mask_fallback_reason`` (str, ``''``
+when none), and for the hand-arm mask ``mask_priority_tokens`` (dict: priority-group name ->
+tokens found in that group).
 
 The transforms read the clip from ``results`` and write the mask; the draws
 (:mod:`signmae_mm.ops.token_sampling`) and the hand-arm algorithm with its NumPy and compiled
